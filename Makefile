@@ -1,0 +1,149 @@
+# Sefton Understood: the two commands a newcomer needs are `make demo` and `make test`.
+# Every other target is a step of those two, runnable on its own.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/bootstrap/bin/uv
+PY_AIRFLOW := $(VENV)/airflow/bin/python
+DBT := $(VENV)/dbt/bin/dbt
+PY_SUPERSET := $(VENV)/superset/bin/python
+
+export UNDERSTOOD_DATA_DIR ?= $(ROOT)/data
+export UNDERSTOOD_WAREHOUSE_PATH ?= $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.next.duckdb
+export UNDERSTOOD_DBT_EXECUTABLE := $(DBT)
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONUNBUFFERED := 1
+
+# Airflow runs from its own home under the data directory, on SQLite and the LocalExecutor.
+export AIRFLOW_HOME ?= $(UNDERSTOOD_DATA_DIR)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+export AIRFLOW__CORE__PARALLELISM := 4
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/passwords.json
+export AIRFLOW_PORT ?= 8080
+export AIRFLOW__API__BASE_URL := http://localhost:$(AIRFLOW_PORT)
+export AIRFLOW__API__PORT := $(AIRFLOW_PORT)
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL := http://localhost:$(AIRFLOW_PORT)/execution/
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export AIRFLOW__COSMOS__CACHE_DIR := $(AIRFLOW_HOME)/cosmos_cache
+export DO_NOT_TRACK := 1
+export SUPERSET_PORT ?= 8088
+export SUPERSET_CONFIG_PATH := $(ROOT)/superset/superset_config.py
+
+CREDENTIALS := $(UNDERSTOOD_DATA_DIR)/demo_credentials.env
+RUN_DIR := $(UNDERSTOOD_DATA_DIR)/run
+say = printf '\n\033[1m== %s\033[0m\n' "$(1)"
+
+.PHONY: help demo test envs samples airflow-init dbt-parse nightly superset-init serve stop lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+demo: ## the main job: environments, samples, the nightly DAG, Superset and Airflow served
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory envs samples nightly superset-init serve; \
+	$(call say,demo ready); \
+	echo "  Superset (dashboards):  http://localhost:$(SUPERSET_PORT)/superset/dashboard/partnership-scorecard/"; \
+	echo "  Airflow  (pipeline):    http://localhost:$(AIRFLOW_PORT)/dags/sefton_nightly"; \
+	echo "  Credentials:            $(CREDENTIALS)"; \
+	sed 's/^/    /' $(CREDENTIALS); \
+	echo "  Warehouse (DuckDB):     $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.duckdb"; \
+	echo "  Stop the servers:       make stop"; \
+	echo "demo: pipeline run, warehouse published, Superset and Airflow serving, in $$(( $$(date +%s) - start )) s"
+
+test: envs ## lint and the whole test suite (what CI runs)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint; \
+	$(call say,pytest); \
+	$(PY_AIRFLOW) -m pytest; \
+	echo "test: lint clean, pytest passed, in $$(( $$(date +%s) - start )) s"
+
+$(UV):
+	@$(call say,installing uv $(UV_VERSION) into .venv/bootstrap)
+	@python3 -m venv $(VENV)/bootstrap
+	@$(VENV)/bootstrap/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+envs: $(UV) ## create or update the three environments from uv.lock (airflow, dbt, superset)
+	@$(call say,environments from uv.lock)
+	@UV_PROJECT_ENVIRONMENT=$(VENV)/airflow $(UV) sync --frozen --quiet --group airflow
+	@echo "  [1/3] .venv/airflow   Airflow 3.3, astronomer-cosmos, the ingestion package, test tools"
+	@UV_PROJECT_ENVIRONMENT=$(VENV)/dbt $(UV) sync --frozen --quiet --only-group dbt
+	@echo "  [2/3] .venv/dbt       dbt-core 1.11 with dbt-duckdb, sqlfluff"
+	@UV_PROJECT_ENVIRONMENT=$(VENV)/superset $(UV) sync --frozen --quiet --only-group superset
+	@echo "  [3/3] .venv/superset  Superset 6.1 with duckdb-engine"
+
+samples: ## copy the bundled sample submissions into data/landing/
+	@$(call say,bundled samples into the landing zone)
+	@mkdir -p $(UNDERSTOOD_DATA_DIR)/landing
+	@cd $(ROOT)/data/samples && find . -type f ! -name 'README.md' | sort | while read -r f; do \
+		mkdir -p "$(UNDERSTOOD_DATA_DIR)/landing/$$(dirname "$$f")"; \
+		cp "$$f" "$(UNDERSTOOD_DATA_DIR)/landing/$$f"; echo "  landed $${f#./}"; done
+
+$(CREDENTIALS):
+	@mkdir -p $(dir $@)
+	@umask 077; $(PY_AIRFLOW) -c 'import secrets; t = secrets.token_urlsafe; \
+	print(f"SUPERSET_ADMIN_USER=admin\nSUPERSET_ADMIN_PASSWORD={t(12)}\nAIRFLOW_ADMIN_USER=admin\nAIRFLOW_ADMIN_PASSWORD={t(12)}\nSUPERSET_SECRET_KEY={t(32)}")' > $@
+	@chmod 600 $@
+	@echo "  generated demo credentials in $@"
+
+airflow-init: $(CREDENTIALS) ## migrate Airflow's metadata database and write the admin password
+	@$(call say,Airflow metadata database)
+	@mkdir -p $(AIRFLOW_HOME)
+	@set -a; source $(CREDENTIALS); set +a; umask 077; \
+	printf '{"%s": "%s"}\n' "$$AIRFLOW_ADMIN_USER" "$$AIRFLOW_ADMIN_PASSWORD" > $(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE)
+	@$(VENV)/airflow/bin/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+	@echo "  $(AIRFLOW_HOME)/airflow.db migrated"
+
+dbt-parse: ## write dbt's manifest.json, which the DAG reads instead of running dbt at parse time
+	@$(call say,dbt parse)
+	@cd $(ROOT)/dbt_project && $(DBT) parse --quiet --profiles-dir . --project-dir . && echo "  dbt_project/target/manifest.json written"
+
+nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/
+	@$(call say,nightly DAG (airflow dags test sefton_nightly))
+	@$(PY_AIRFLOW) -m ingestion status --before
+	@$(VENV)/airflow/bin/airflow dags test sefton_nightly > $(AIRFLOW_HOME)/nightly.log 2>&1; rc=$$?; \
+	grep -E "Marking task|state=|ingest:|publish" $(AIRFLOW_HOME)/nightly.log | tail -40 | sed 's/^/  /' || true; \
+	$(PY_AIRFLOW) -m ingestion status; \
+	if [ $$rc -ne 0 ]; then echo "nightly: FAILED (exit $$rc), full log in $(AIRFLOW_HOME)/nightly.log"; exit $$rc; fi
+
+superset-init: $(CREDENTIALS) ## Superset metadata, admin user and the dashboards from superset/assets
+	@$(call say,Superset metadata and assets)
+	@set -a; source $(CREDENTIALS); set +a; $(PY_SUPERSET) $(ROOT)/superset/bootstrap.py init
+
+serve: $(CREDENTIALS) ## start Superset (8088) and the Airflow UI (8080) in the background
+	@$(call say,serving)
+	@mkdir -p $(RUN_DIR)
+	@set -a; source $(CREDENTIALS); set +a; $(PY_SUPERSET) $(ROOT)/superset/bootstrap.py serve --port $(SUPERSET_PORT)
+	@for svc in api-server scheduler dag-processor; do \
+		if [ -f $(RUN_DIR)/airflow-$$svc.pid ] && kill -0 $$(cat $(RUN_DIR)/airflow-$$svc.pid) 2>/dev/null; then \
+			echo "  airflow $$svc already running"; continue; fi; \
+		args=$$svc; [ $$svc = api-server ] && args="api-server --port $(AIRFLOW_PORT)"; \
+		nohup setsid $(VENV)/airflow/bin/airflow $$args > $(RUN_DIR)/airflow-$$svc.log 2>&1 & echo $$! > $(RUN_DIR)/airflow-$$svc.pid; \
+		echo "  airflow $$svc started (log $(RUN_DIR)/airflow-$$svc.log)"; done
+	@printf '  waiting for Airflow on :$(AIRFLOW_PORT)'; for i in $$(seq 1 90); do \
+		curl -fs http://localhost:$(AIRFLOW_PORT)/api/v2/monitor/health > /dev/null && { echo ' up'; exit 0; }; printf '.'; sleep 2; done; \
+		echo ' not answering'; tail -20 $(RUN_DIR)/airflow-api-server.log; exit 1
+
+stop: ## stop the servers started by make demo / make serve
+	@for f in $(RUN_DIR)/*.pid $(UNDERSTOOD_DATA_DIR)/superset/*.pid; do [ -f "$$f" ] || continue; \
+		pid=$$(cat "$$f"); kill -TERM -- -$$pid 2>/dev/null || kill -TERM $$pid 2>/dev/null || true; \
+		rm -f "$$f"; echo "  stopped $$(basename $$f .pid)"; done
+	@echo "stop: servers stopped"
+
+lint: ## ruff (Python) and sqlfluff with the dbt templater (SQL)
+	@$(call say,lint)
+	@$(VENV)/airflow/bin/ruff check $(ROOT) && $(VENV)/airflow/bin/ruff format --check $(ROOT)
+	@cd $(ROOT)/dbt_project && $(VENV)/dbt/bin/sqlfluff lint models --processes 2 --disable-progress-bar
+	@echo "  ruff and sqlfluff clean"
+
+clean: stop ## remove everything generated under data/ (keeps data/samples)
+	@cd $(UNDERSTOOD_DATA_DIR) && rm -rf landing archive manifests quarantine raw incidents warehouse airflow superset run demo_credentials.env
+	@echo "clean: data/ reset to the bundled samples"

@@ -1,0 +1,1 @@
+"""Sefton Understood ingestion."""
