@@ -1,0 +1,67 @@
+with
+
+indicator_values as (
+
+    select * from {{ ref('fct_indicator_value') }}
+    where is_latest_revision
+
+),
+
+indicators as (
+
+    select * from {{ ref('dim_indicator') }}
+
+),
+
+areas as (
+
+    select * from {{ ref('dim_area') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('dim_period') }}
+
+),
+
+final as (
+
+    select
+        indicators.indicator_code,
+        indicators.indicator_title,
+        indicator_values.area_code,
+        areas.area_name,
+        areas.area_type,
+        periods.period_type,
+        periods.period_label,
+        indicator_values.value_type,
+        indicator_values.value,
+        indicator_values.numerator,
+        indicator_values.denominator,
+        indicator_values.dataset_id as source_dataset,
+        indicator_values.submission_id,
+        indicators.scorecard,
+        indicators.strategic_objective,
+        indicators.laa_theme,
+        indicators.is_laa,
+        indicators.polarity,
+        indicators.unit,
+        periods.start_date as period_start_date,
+        periods.end_date as period_end_date,
+        indicator_values.partner_id as source_partner,
+        indicator_values.received_at,
+        indicator_values.indicator_value_id,
+        indicator_values.indicator_id,
+        indicator_values.period_id
+    from indicator_values
+    inner join indicators
+        on indicator_values.indicator_id = indicators.indicator_id
+    inner join areas
+        on indicator_values.area_code = areas.area_code
+    inner join periods
+        on indicator_values.period_id = periods.period_id
+
+)
+
+select * from final
