@@ -107,12 +107,18 @@ dbt-parse: ## write dbt's manifest.json, which the DAG reads instead of running 
 	@cd $(ROOT)/dbt_project && $(DBT) parse --quiet --profiles-dir . --project-dir . && echo "  dbt_project/target/manifest.json written"
 
 nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/
-	@$(call say,nightly DAG (airflow dags test sefton_nightly))
-	@$(PY_AIRFLOW) -m ingestion status --before
-	@$(VENV)/airflow/bin/airflow dags test sefton_nightly > $(AIRFLOW_HOME)/nightly.log 2>&1; rc=$$?; \
-	grep -E "Marking task|state=|ingest:|publish" $(AIRFLOW_HOME)/nightly.log | tail -40 | sed 's/^/  /' || true; \
-	$(PY_AIRFLOW) -m ingestion status; \
-	if [ $$rc -ne 0 ]; then echo "nightly: FAILED (exit $$rc), full log in $(AIRFLOW_HOME)/nightly.log"; exit $$rc; fi
+	@$(call say,nightly DAG: airflow dags test sefton_nightly (full log: $(AIRFLOW_HOME)/nightly.log))
+	@start=$$(date +%s); \
+	AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -nE \
+		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=-1 .*/  running \1/p' \
+		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=([0-9]+) .*/  running \1 [\2]/p' \
+		-e 's/.*(ingest: [0-9]+ accepted.*[^ ]) +\[ingestion\].*/    \1/p' \
+		-e 's/.*(\[[0-9]+\/[0-9]+\] [^ ]+\/[^ ]+: (accepted|rejected|duplicate).*[^ ]) +\[ingestion\].*/    \1/p' \
+		-e 's/.*Task failed with exception.*/    TASK FAILED: see the log/p' \
+		-e 's/.*DagRun Finished.*run_duration=([0-9.]+), state=([a-z]+).*/  dag run \2 after \1 s/p' \
+	|| { echo "nightly: FAILED after $$(( $$(date +%s) - start )) s; the published warehouse is unchanged; log: $(AIRFLOW_HOME)/nightly.log"; exit 1; }; \
+	$(PY_AIRFLOW) -m ingestion contracts; \
+	echo "nightly: warehouse published to $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.duckdb in $$(( $$(date +%s) - start )) s"
 
 superset-init: $(CREDENTIALS) ## Superset metadata, admin user and the dashboards from superset/assets
 	@$(call say,Superset metadata and assets)

@@ -41,6 +41,7 @@ DEFAULT_ARGS = {
 # cosmos reads dbt's manifest.json (written by `dbt parse`) so that no dbt command runs at
 # parse time, and runs each model with the dbt of its own environment; `dbt build` per node
 # runs the model and its tests together, so a failing test stops everything downstream.
+# Tests that join two models (relationships) run as tasks of their own once both are built.
 DBT_PROJECT_CONFIG = ProjectConfig(
     dbt_project_path=DBT_PROJECT_DIR,
     manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
@@ -62,4 +63,5 @@ DBT_EXECUTION_CONFIG = ExecutionConfig(
 DBT_RENDER_CONFIG = RenderConfig(
     load_method=LoadMode.DBT_MANIFEST,
     test_behavior=TestBehavior.BUILD,
+    should_detach_multiple_parents_tests=True,
 )

@@ -54,7 +54,8 @@ def sefton_nightly() -> None:
     @task(retries=0)
     def ingest_unrecognised() -> dict[str, int]:
         """Quarantine files dropped where no contract expects them, so none is lost."""
-        from ingestion.pipeline import ingest_unrecognised as run, summarise
+        from ingestion.pipeline import ingest_unrecognised as run
+        from ingestion.pipeline import summarise
 
         return summarise(run(DATA_DIR))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLES_DIR, make
+from harness import SAMPLES_DIR, make
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,101 @@
+"""Files written whole or not at all.
+
+Every file ingestion writes (archive copy, parquet, manifest, incident, quarantine copy, the
+published warehouse) goes through :func:`replacing`: the content is written to a temporary name in
+the same folder, flushed to disk (``fsync``), renamed over the final name with ``os.replace`` (an
+atomic rename on POSIX file systems), and the folder itself is flushed so the rename survives a
+power cut. A crash at any point leaves either the old file or the new one, never half of one.
+
+Temporary names start with a dot and end in ``.tmp``, so the globs that read the data tree
+(``raw/<dataset>/*.parquet``, ``manifests/*.json``) never see them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHUNK_BYTES = 1 << 20
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's content to disk."""
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (new names, renames, removals) to disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it atomically becomes ``target``.
+
+    If the block raises, the temporary file is removed and ``target`` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        yield temporary
+        fsync_file(temporary)
+        os.replace(temporary, target)
+        fsync_dir(target.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically."""
+    with replacing(target) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text(target: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``target`` atomically."""
+    write_bytes(target, text.encode("utf-8"))
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` atomically."""
+    with replacing(target) as temporary:
+        shutil.copyfile(source, temporary)
+
+
+def copy_hashing(source: Path, folder: Path, suffix: str) -> tuple[Path, str, int]:
+    """Copy ``source`` into ``folder`` as ``<sha256><suffix>``, hashing the bytes as they pass.
+
+    Reading the file once means the bytes archived are exactly the bytes hashed, even if someone
+    overwrites the source meanwhile. If the archive already holds a file of that name (the same
+    bytes arrived before), the new copy is discarded. Returns (archive path, sha256 hex, size).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    temporary = folder / f".incoming.{secrets.token_hex(4)}.tmp"
+    try:
+        with source.open("rb") as src, temporary.open("wb") as dst:
+            while chunk := src.read(CHUNK_BYTES):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        sha256 = digest.hexdigest()
+        target = folder / f"{sha256}{suffix}"
+        if not target.exists():
+            os.replace(temporary, target)
+            fsync_dir(folder)
+        return target, sha256, size
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,71 @@
+"""Building the warehouse beside the published one, and swapping it in whole.
+
+DuckDB allows one writer per file, and a writer locks readers out. So dbt never builds into the
+file that Superset and analysts read (``warehouse/warehouse.duckdb``): it builds into
+``warehouse/warehouse.next.duckdb``, and only once every model and test has passed is that file
+renamed over the published one. ``os.replace`` is atomic: a new connection sees either yesterday's
+complete warehouse or today's, never a half-built one, and a reader that already has the old file
+open keeps reading it (it holds the old inode) until it reconnects.
+
+Usage, around a dbt build::
+
+    next_path = prepare_build(data_dir)   # dbt builds into next_path
+    ...                                   # dbt build (models and tests) succeeds
+    publish(data_dir)                     # next_path becomes the published warehouse
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingestion import atomic
+from ingestion.layout import Layout
+
+PUBLISHED = "warehouse.duckdb"
+NEXT = "warehouse.next.duckdb"
+
+
+def prepare_build(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Make ``warehouse.next.duckdb`` ready for a build, and return its path.
+
+    It starts as a copy of the published warehouse, so incremental models carry their state over;
+    with nothing published yet, any stale build file from an earlier failed run is removed and
+    dbt starts from empty. A leftover write-ahead log of a crashed build is removed as well.
+    """
+    folder = Layout.of(data_dir).warehouse
+    folder.mkdir(parents=True, exist_ok=True)
+    published, next_path = folder / PUBLISHED, folder / NEXT
+    _wal(next_path).unlink(missing_ok=True)
+    if published.exists():
+        atomic.copy_file(published, next_path)
+    else:
+        next_path.unlink(missing_ok=True)
+        atomic.fsync_dir(folder)
+    return next_path
+
+
+def publish(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Replace the published warehouse with the finished build, atomically; return its path.
+
+    Raises ``FileNotFoundError`` if there is no build, and ``RuntimeError`` if the build still
+    has a write-ahead log (the dbt run did not close the file cleanly: publishing the file
+    without its log would lose data, so the build must be run again).
+    """
+    folder = Layout.of(data_dir).warehouse
+    published, next_path = folder / PUBLISHED, folder / NEXT
+    if not next_path.exists():
+        raise FileNotFoundError(f"{next_path}: nothing has been built to publish")
+    if _wal(next_path).exists():
+        raise RuntimeError(
+            f"{_wal(next_path)} exists: the build did not close the warehouse cleanly; "
+            "run the build again before publishing"
+        )
+    atomic.fsync_file(next_path)
+    os.replace(next_path, published)
+    atomic.fsync_dir(folder)
+    return published
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
