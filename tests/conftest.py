@@ -21,6 +21,20 @@ os.environ["UNDERSTOOD_DATA_DIR"] = tempfile.mkdtemp(prefix="understood-test-dat
 
 
 @pytest.fixture(scope="session")
+def nightly_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The main job's pipeline, once per session, into a data directory of its own:
+    the bundled samples landed (`make samples`) and the nightly DAG run by the real Airflow
+    (`make nightly`). Returns the data directory and what the command printed."""
+    data_dir = tmp_path_factory.mktemp("nightly")
+    landed = make("samples", data_dir=data_dir)
+    assert landed.returncode == 0, landed.stdout + landed.stderr
+    result = make("nightly", data_dir=data_dir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return data_dir, output
+
+
+@pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
     """dbt's manifest.json, which the nightly DAG reads at parse time."""
     result = make("dbt-parse")

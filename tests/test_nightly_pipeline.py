@@ -43,14 +43,8 @@ def manifests(data_dir: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    data_dir = tmp_path_factory.mktemp("data")
-    landed = make("samples", data_dir=data_dir)
-    assert landed.returncode == 0, landed.stdout + landed.stderr
-    result = make("nightly", data_dir=data_dir)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-5000:]
-    return data_dir, output
+def first_run(nightly_run: tuple[Path, str]) -> tuple[Path, str]:
+    return nightly_run
 
 
 def test_nightly_publishes_the_warehouse(first_run) -> None:

@@ -1,0 +1,177 @@
+"""The Superset assets under superset/assets are whole: every uuid link resolves, every
+dataset reads a mart, every column a chart names exists in its dataset.
+
+Fast: reads YAML only (and, when a warehouse is published, its marts' columns).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ASSETS = REPO_ROOT / "superset" / "assets"
+SOURCE_NOTE = "Source: Q4 2009/10 National Indicator scorecards as published by Sefton Council"
+
+
+def load(folder: str) -> dict[str, dict[str, Any]]:
+    return {
+        path.relative_to(ASSETS).as_posix(): yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((ASSETS / folder).rglob("*.yaml"))
+    }
+
+
+DATABASES = load("databases")
+DATASETS = load("datasets")
+CHARTS = load("charts")
+DASHBOARDS = load("dashboards")
+DATASETS_BY_UUID = {config["uuid"]: config for config in DATASETS.values()}
+CHARTS_BY_UUID = {config["uuid"]: config for config in CHARTS.values()}
+
+
+def dataset_fields(dataset: dict[str, Any]) -> tuple[set[str], set[str]]:
+    columns = {column["column_name"] for column in dataset["columns"]}
+    metrics = {metric["metric_name"] for metric in dataset.get("metrics", [])}
+    return columns, metrics
+
+
+def test_metadata_declares_an_assets_bundle() -> None:
+    metadata = yaml.safe_load((ASSETS / "metadata.yaml").read_text(encoding="utf-8"))
+    assert metadata["version"] == "1.0.0"
+    assert metadata["type"] == "assets"
+
+
+def test_every_file_has_a_unique_uuid_and_a_version() -> None:
+    configs = [*DATABASES.values(), *DATASETS.values(), *CHARTS.values(), *DASHBOARDS.values()]
+    uuids = [config["uuid"] for config in configs]
+    assert len(uuids) == len(set(uuids))
+    assert all(config["version"] == "1.0.0" for config in configs)
+
+
+def test_export_noise_is_stripped() -> None:
+    for name, config in {**DATABASES, **DATASETS, **CHARTS, **DASHBOARDS}.items():
+        assert "id" not in config, name
+        assert None not in config.values(), f"{name} keeps null keys"
+
+
+def test_the_warehouse_connection_is_read_only_and_portable() -> None:
+    (database,) = DATABASES.values()
+    assert database["database_name"] == "Sefton Understood warehouse"
+    uri = urlsplit(database["sqlalchemy_uri"])
+    assert uri.scheme == "duckdb"
+    assert uri.path == "/__UNDERSTOOD_DATA_DIR__/warehouse/warehouse.duckdb"
+    assert parse_qs(uri.query) == {
+        "access_mode": ["read_only"],
+        "enable_external_access": ["false"],
+        "lock_configuration": ["true"],
+    }
+    assert database["allow_dml"] is False
+    assert database["allow_csv_upload"] is False
+
+
+def test_every_dataset_reads_a_mart_of_the_warehouse() -> None:
+    database_uuids = {config["uuid"] for config in DATABASES.values()}
+    names = [config["table_name"] for config in DATASETS.values()]
+    assert len(names) == len(set(names)), "dataset names must be unique"
+    for name, dataset in DATASETS.items():
+        assert dataset["database_uuid"] in database_uuids, name
+        assert dataset["schema"] == "marts", name
+        assert not dataset.get("sql"), f"{name} must be a physical dataset on a mart"
+
+
+def test_every_chart_links_to_a_dataset_and_names_its_fields() -> None:
+    for name, chart in CHARTS.items():
+        dataset = DATASETS_BY_UUID.get(chart["dataset_uuid"])
+        assert dataset is not None, f"{name}: dataset {chart['dataset_uuid']} not found"
+        columns, metrics = dataset_fields(dataset)
+        params = chart["params"]
+        assert params["viz_type"] == chart["viz_type"], name
+        named_columns = [
+            *params.get("all_columns", []),
+            *params.get("groupby", []),
+            *[json.loads(order)[0] for order in params.get("order_by_cols", [])],
+            *[rule["column"] for rule in params.get("conditional_formatting", [])],
+            *([params["x_axis"]] if "x_axis" in params else []),
+        ]
+        assert set(named_columns) <= columns, name
+        named_metrics = [*params.get("metrics", []), *filter(None, [params.get("metric")])]
+        assert set(named_metrics) <= metrics, name
+
+
+def test_every_chart_has_a_query_context_for_the_data_api() -> None:
+    for name, chart in CHARTS.items():
+        context = json.loads(chart["query_context"])
+        assert context["queries"], name
+        assert context["form_data"]["viz_type"] == chart["viz_type"], name
+
+
+def test_the_dashboard_links_resolve() -> None:
+    (dashboard,) = DASHBOARDS.values()
+    assert dashboard["slug"] == "partnership-scorecard"
+    assert dashboard["dashboard_title"] == "Partnership scorecard"
+    position = dashboard["position"]
+    components = {key: value for key, value in position.items() if isinstance(value, dict)}
+    for key, component in components.items():
+        assert component["id"] == key
+        for child in component.get("children", []):
+            assert child in components, f"{key} has unknown child {child}"
+            assert components[child].get("parents", [])[-1:] == [key], child
+    charts_on_dashboard = {
+        component["meta"]["uuid"]
+        for component in components.values()
+        if component["type"] == "CHART"
+    }
+    assert charts_on_dashboard == set(CHARTS_BY_UUID), "every chart is on the dashboard"
+    chart_ids = [c["meta"]["chartId"] for c in components.values() if c["type"] == "CHART"]
+    assert len(chart_ids) == len(set(chart_ids))
+    for native_filter in dashboard["metadata"]["native_filter_configuration"]:
+        for target in native_filter["targets"]:
+            dataset = DATASETS_BY_UUID[target["datasetUuid"]]
+            assert target["column"]["name"] in dataset_fields(dataset)[0]
+
+
+def test_the_dashboard_filters_by_scorecard_and_rag() -> None:
+    (dashboard,) = DASHBOARDS.values()
+    filtered = {
+        target["column"]["name"]
+        for native_filter in dashboard["metadata"]["native_filter_configuration"]
+        for target in native_filter["targets"]
+    }
+    assert filtered == {"scorecard", "rag"}
+
+
+def test_the_dashboard_names_its_source() -> None:
+    (dashboard,) = DASHBOARDS.values()
+    notes = [
+        component["meta"]["code"]
+        for component in dashboard["position"].values()
+        if isinstance(component, dict) and component["type"] == "MARKDOWN"
+    ]
+    assert any(SOURCE_NOTE in note for note in notes)
+
+
+def dbt_mart_columns() -> dict[str, set[str]]:
+    """Columns of every mart model, as declared in the dbt project's model YAML."""
+    marts = REPO_ROOT / "dbt_project" / "models" / "marts"
+    columns: dict[str, set[str]] = {}
+    for path in marts.rglob("_*__models.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            columns[model["name"]] = {column["name"] for column in model.get("columns", [])}
+    return columns
+
+
+def test_every_dataset_column_is_a_column_of_its_mart() -> None:
+    """Checked against the marts' contracts in dbt_project/models/marts, built into ``marts``."""
+    marts = dbt_mart_columns()
+    if not marts:
+        pytest.skip("no dbt mart models declared yet")
+    for name, dataset in DATASETS.items():
+        assert dataset["table_name"] in marts, f"{name}: no mart model {dataset['table_name']}"
+        physical = {c["column_name"] for c in dataset["columns"] if not c.get("expression")}
+        missing = physical - marts[dataset["table_name"]]
+        assert not missing, f"{name}: not in the mart's contract: {sorted(missing)}"
