@@ -54,7 +54,7 @@ demo: ## the main job: environments, samples, the nightly DAG, Superset and Airf
 	echo "  Superset (dashboards):  http://localhost:$(SUPERSET_PORT)/superset/dashboard/partnership-scorecard/"; \
 	echo "  Airflow  (pipeline):    http://localhost:$(AIRFLOW_PORT)/dags/sefton_nightly"; \
 	echo "  Credentials:            $(CREDENTIALS)"; \
-	sed 's/^/    /' $(CREDENTIALS); \
+	grep -E '_(USER|PASSWORD)=' $(CREDENTIALS) | sed 's/^/    /'; \
 	echo "  Warehouse (DuckDB):     $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.duckdb"; \
 	echo "  Stop the servers:       make stop"; \
 	echo "demo: pipeline run, warehouse published, Superset and Airflow serving, in $$(( $$(date +%s) - start )) s"

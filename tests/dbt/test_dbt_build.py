@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, SAMPLES_DIR, VENV
+from harness import REPO_ROOT, SAMPLES_DIR, VENV
 
 DBT = VENV / "dbt" / "bin" / "dbt"
 PROJECT_DIR = REPO_ROOT / "dbt_project"
