@@ -109,7 +109,7 @@ dbt-parse: ## write dbt's manifest.json, which the DAG reads instead of running 
 nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/
 	@$(call say,nightly DAG: airflow dags test sefton_nightly (full log: $(AIRFLOW_HOME)/nightly.log))
 	@start=$$(date +%s); \
-	AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -nE \
+	AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -unE \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=-1 .*/  running \1/p' \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=([0-9]+) .*/  running \1 [\2]/p' \
 		-e 's/.*(ingest: [0-9]+ accepted.*[^ ]) +\[ingestion\].*/    \1/p' \
@@ -128,7 +128,9 @@ serve: $(CREDENTIALS) ## start Superset (8088) and the Airflow UI (8080) in the 
 	@$(call say,serving)
 	@mkdir -p $(RUN_DIR)
 	@set -a; source $(CREDENTIALS); set +a; $(PY_SUPERSET) $(ROOT)/superset/bootstrap.py serve --port $(SUPERSET_PORT)
-	@for svc in api-server scheduler dag-processor; do \
+	@# No scheduler here: the demo runs the DAG when asked (make nightly), never behind your back.
+	@# Production runs the scheduler (docker-compose.yml).
+	@for svc in api-server dag-processor; do \
 		if [ -f $(RUN_DIR)/airflow-$$svc.pid ] && kill -0 $$(cat $(RUN_DIR)/airflow-$$svc.pid) 2>/dev/null; then \
 			echo "  airflow $$svc already running"; continue; fi; \
 		args=$$svc; [ $$svc = api-server ] && args="api-server --port $(AIRFLOW_PORT)"; \
@@ -140,8 +142,10 @@ serve: $(CREDENTIALS) ## start Superset (8088) and the Airflow UI (8080) in the 
 
 stop: ## stop the servers started by make demo / make serve
 	@for f in $(RUN_DIR)/*.pid $(UNDERSTOOD_DATA_DIR)/superset/*.pid; do [ -f "$$f" ] || continue; \
-		pid=$$(cat "$$f"); kill -TERM -- -$$pid 2>/dev/null || kill -TERM $$pid 2>/dev/null || true; \
-		rm -f "$$f"; echo "  stopped $$(basename $$f .pid)"; done
+		pid=$$(cat "$$f"); name=$$(basename "$$f" .pid); \
+		kill -TERM -- -$$pid 2>/dev/null || kill -TERM $$pid 2>/dev/null || true; \
+		for i in $$(seq 1 30); do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+		kill -KILL -- -$$pid 2>/dev/null || true; rm -f "$$f"; echo "  stopped $$name"; done
 	@echo "stop: servers stopped"
 
 lint: ## ruff (Python) and sqlfluff with the dbt templater (SQL)
