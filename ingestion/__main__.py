@@ -3,15 +3,20 @@
     python -m ingestion run [--dataset ID]          ingest what is in the landing zone
     python -m ingestion check FILE --dataset ID     check a file against a contract; write nothing
     python -m ingestion contracts                   list the contracts and when each last arrived
+    python -m ingestion retention [--dry-run]       delete what is past its contract's retention
 
 Common options: ``--data-dir`` (default ``$UNDERSTOOD_DATA_DIR``), ``--contracts-dir`` and
-``--partners`` (default: the contracts and register in this package).
+``--partners`` (default: the contracts and register in this package), ``--areas`` (the area
+lookup; default ``$UNDERSTOOD_AREAS_PATH``, else the dbt seed ``areas.csv``).
+
+``run`` and ``contracts`` also write the catalogue, ``data/catalogue/contracts.json``.
 
 Exit codes: ``run`` returns 0 when every file was processed, even if some were rejected
 (rejection is a normal outcome), and 1 when something broke (a broken contract, a file that
 could not be processed). ``check`` returns 0 when the file would be accepted, 1 when it would be
-rejected, 2 on a usage error (unknown dataset, missing file). Every command ends with a one-line
-summary.
+rejected, 2 on a usage error (unknown dataset, missing file). ``contracts`` returns 1 if a
+contract cannot be used, ``retention`` 1 if it could not delete a file. Every command ends with
+a one-line summary.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingestion.contracts import ContractError, load_contracts, load_partners
+from ingestion import catalogue
+from ingestion.contracts import ContractError, load_partners, read_contracts
 from ingestion.layout import Layout
 from ingestion.manifest import Manifest, read_manifests
 from ingestion.pipeline import IngestionFailed, check_file, ingest_landing
+from ingestion.retention import apply_retention
 
 USAGE_ERROR = 2
 
@@ -51,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
             args.dataset,
             contracts_dir=args.contracts_dir,
             partners_path=args.partners,
+            areas_path=args.areas,
         )
     except ValueError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
@@ -68,7 +76,11 @@ def _check(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     try:
         verdict = check_file(
-            path, args.dataset, contracts_dir=args.contracts_dir, partners_path=args.partners
+            path,
+            args.dataset,
+            contracts_dir=args.contracts_dir,
+            partners_path=args.partners,
+            areas_path=args.areas,
         )
     except ValueError as exc:
         print(f"check: {exc}", file=sys.stderr)
@@ -93,11 +105,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _contracts(args: argparse.Namespace) -> int:
-    contracts = load_contracts(args.contracts_dir)
     partners = load_partners(args.partners)
+    contracts, broken = read_contracts(args.contracts_dir, partners)
+    layout = Layout.of(args.data_dir)
+    written = catalogue.write_catalogue(layout, contracts, partners)
     latest: dict[str, Manifest] = {}
     accepted: dict[str, Manifest] = {}
-    for manifest in read_manifests(Layout.of(args.data_dir).manifests):
+    for manifest in read_manifests(layout.manifests):
         if manifest.dataset_id is not None:  # oldest first, so the last one wins
             latest[manifest.dataset_id] = manifest
             if manifest.outcome == "accepted":
@@ -134,13 +148,28 @@ def _contracts(args: argparse.Namespace) -> int:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+    for contract in broken:
+        print(f"cannot be used: {contract.problem}", file=sys.stderr)
     received_count = sum(1 for d in contracts if d in latest)
     print(
         f"contracts: {len(contracts)} dataset(s) from "
         f"{len({c.partner_id for c in contracts.values()})} partner(s); {received_count} received, "
         f"{len(contracts) - received_count} never received"
+        + (f"; {len(broken)} contract(s) cannot be used" if broken else "")
+        + f"; catalogue written to {layout.relative(written)}"
     )
-    return 0
+    return 1 if broken else 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    report = apply_retention(
+        args.data_dir,
+        dry_run=args.dry_run,
+        contracts_dir=args.contracts_dir,
+        progress=lambda line: print(line, flush=True),
+    )
+    print(report.summary())
+    return 1 if report.failed else 0
 
 
 def _common_options(default: object) -> argparse.ArgumentParser:
@@ -155,6 +184,12 @@ def _common_options(default: object) -> argparse.ArgumentParser:
         "--contracts-dir", default=default, help="folder of <partner>/<dataset>.yml contracts"
     )
     common.add_argument("--partners", default=default, help="partner register (partners.yml)")
+    common.add_argument(
+        "--areas",
+        default=default,
+        help="area lookup CSV with an area_code column (default: $UNDERSTOOD_AREAS_PATH, else "
+        "dbt_project/seeds/areas.csv)",
+    )
     return common
 
 
@@ -186,9 +221,21 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check)
 
     listing = commands.add_parser(
-        "contracts", parents=[common], help="list the contracts and when each last arrived"
+        "contracts",
+        parents=[common],
+        help="list the contracts and when each last arrived; write the catalogue",
     )
     listing.set_defaults(handler=_contracts)
+
+    retention = commands.add_parser(
+        "retention",
+        parents=[common],
+        help="delete archived and raw files past their contract's retention",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="list what would be deleted; delete nothing"
+    )
+    retention.set_defaults(handler=_retention)
     return parser
 
 

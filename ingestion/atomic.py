@@ -6,14 +6,18 @@ the same folder, flushed to disk (``fsync``), renamed over the final name with `
 atomic rename on POSIX file systems), and the folder itself is flushed so the rename survives a
 power cut. A crash at any point leaves either the old file or the new one, never half of one.
 
-Temporary names start with a dot and end in ``.tmp``, so the globs that read the data tree
-(``raw/<dataset>/*.parquet``, ``manifests/*.json``) never see them.
+Temporary names start with a dot and end in ``.<pid>-<random>.tmp``, so the globs that read the
+data tree (``raw/<dataset>/*.parquet``, ``manifests/*.json``) never see them, and a process killed
+part-way (``SIGKILL``, a power cut) leaves at most such a file, never a partial final file.
+:func:`remove_stale` clears them up: the process id in the name says whether its writer is
+still running.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -21,6 +25,43 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHUNK_BYTES = 1 << 20
+TEMPORARY = re.compile(r"^\..*\.(\d+)-[0-9a-f]{8}\.tmp$")
+
+
+def temporary_name(name: str) -> str:
+    """A hidden temporary name for ``name``, carrying this process's id."""
+    return f".{name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+
+
+def remove_stale(folder: Path, any_owner: bool = False) -> list[Path]:
+    """Remove temporary files left in ``folder`` by processes that are no longer running.
+
+    With ``any_owner``, remove every temporary file (for a folder that only the caller writes,
+    e.g. under a lock it holds). Returns what was removed.
+    """
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.iterdir():
+        if not path.name.startswith(".") or not path.name.endswith(".tmp"):
+            continue
+        match = TEMPORARY.match(path.name)
+        if any_owner or (match is not None and not _running(int(match.group(1)))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def fsync_file(path: Path) -> None:
@@ -45,7 +86,7 @@ def replacing(target: Path) -> Iterator[Path]:
     If the block raises, the temporary file is removed and ``target`` is left as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    temporary = target.parent / temporary_name(target.name)
     try:
         yield temporary
         fsync_file(temporary)
@@ -82,7 +123,7 @@ def copy_hashing(source: Path, folder: Path, suffix: str) -> tuple[Path, str, in
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    temporary = folder / f".incoming.{secrets.token_hex(4)}.tmp"
+    temporary = folder / temporary_name("incoming")
     try:
         with source.open("rb") as src, temporary.open("wb") as dst:
             while chunk := src.read(CHUNK_BYTES):

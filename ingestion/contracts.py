@@ -16,13 +16,17 @@ that names the file, the line and the field, never a ``KeyError`` in the middle 
     raw zone is organised by dataset (``raw/<dataset_id>/``).
 
 Adding a dataset means adding one contract file here (and one staging model in dbt); the nightly
-run picks it up without any other change.
+run picks it up without any other change. A contract that cannot be used (malformed, its partner
+missing from the register, its dataset id taken) holds up only its own dataset:
+:func:`read_contracts` returns it as a :class:`BrokenContract`, and ingestion leaves that
+dataset's files in the landing zone until it is mended, while every other dataset is taken in.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -63,6 +67,10 @@ Theme = Literal[
     "environment",
     "transport",
     "cross_cutting",
+]
+# How the values of a ``period`` column are written (see :mod:`ingestion.periods`).
+PeriodFormat = Literal[
+    "financial_year", "academic_year", "quarter", "month", "calendar_year", "iso_date"
 ]
 GeographyLevel = Literal[
     "country", "region", "local_authority", "area_committee", "ward", "lsoa", "postcode_sector"
@@ -139,6 +147,13 @@ class Column(_Strict):
     value in it; ``allowed_values``, ``pattern`` (a regular expression the whole value must match;
     RE2 syntax, so no look-arounds) and ``minimum``/``maximum`` (integer and decimal columns) limit
     what the value may be. Empty cells are not checked against them.
+
+    A column with role ``area`` holds area codes, each of which must be in the area lookup (the
+    dbt seed ``areas.csv``, see :mod:`ingestion.areas`). ``period_format`` (optional, string
+    columns with role ``period``) says how periods are written: ``financial_year`` (``2009/10``),
+    ``academic_year`` (``2009/10``, September to August), ``quarter`` (``Q4 2009/10``, a quarter
+    of the financial year), ``month`` (``2010-03``), ``calendar_year`` (``2010``) or ``iso_date``
+    (``2010-03-31``); every value must then parse in that format.
     """
 
     name: Identifier
@@ -150,9 +165,12 @@ class Column(_Strict):
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    period_format: PeriodFormat | None = None
 
     @model_validator(mode="after")
     def _limits(self) -> Column:
+        if self.period_format is not None and (self.role != "period" or self.type != "string"):
+            raise ValueError("period_format applies to string columns with role period only")
         if (self.minimum is not None or self.maximum is not None) and self.type not in (
             "integer",
             "decimal",
@@ -242,7 +260,8 @@ class Delivery(_Strict):
     ``due_day`` is the number of days after the end of the period a file covers by which it is
     due (used to report late submissions). ``header_row`` is the 1-based row of the header (for
     CSV, the line). ``file_pattern`` is a shell-style pattern the file name must match, e.g.
-    ``ni_scorecards_*.csv``. CSV files use ``"`` to quote fields (RFC 4180).
+    ``ni_scorecards_*.csv``. CSV files use ``"`` to quote fields (RFC 4180). ``max_file_bytes``
+    (optional) is the largest file accepted; a larger one is refused unread.
     """
 
     cadence: Cadence
@@ -253,6 +272,7 @@ class Delivery(_Strict):
     sheet: Text | None = None
     header_row: int = Field(default=1, ge=1)
     file_pattern: Text | None = None
+    max_file_bytes: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _format_options(self) -> Delivery:
@@ -298,7 +318,12 @@ class Disclosure(_Strict):
 
 
 class Contract(_Strict):
-    """One dataset's contract; ``partner_id``, ``dataset_id`` and ``path`` come from its place."""
+    """One dataset's contract; ``partner_id``, ``dataset_id`` and ``path`` come from its place.
+
+    ``is_synthetic`` marks a dataset made by a generator rather than sent by the partner (the
+    bundled demonstration extracts): it is carried to the catalogue so that anything built on it
+    can say so.
+    """
 
     partner_id: Identifier
     dataset_id: Identifier
@@ -312,6 +337,7 @@ class Contract(_Strict):
     delivery: Delivery
     table: TableSchema = Field(alias="schema")
     disclosure: Disclosure = Field(default_factory=Disclosure)
+    is_synthetic: bool = False
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -387,45 +413,88 @@ def load_contract(path: str | Path) -> Contract:
         raise ContractError("\n".join(_describe(path, exc, lines, data))) from None
 
 
+@dataclass(frozen=True)
+class BrokenContract:
+    """A contract file that cannot be used, and why (``problem`` names the file and line)."""
+
+    path: Path
+    problem: str
+
+    @property
+    def folder(self) -> tuple[str, str]:
+        """The landing folder (partner, dataset) whose files wait until the contract is mended."""
+        return self.path.parent.name, self.path.stem
+
+
+def read_contracts(
+    root: str | Path | None = None, partners: dict[str, Partner] | None = None
+) -> tuple[dict[str, Contract], list[BrokenContract]]:
+    """Read every ``<partner>/<dataset>.yml`` under ``root``, keeping the good from the broken.
+
+    Returns the usable contracts keyed by dataset id, sorted, and the broken ones: files that do
+    not validate, ``.yaml`` files, contracts that share a dataset id (all of them: which was meant
+    is not for ingestion to guess), and, when ``partners`` is given, contracts of a partner that
+    is not in the register. A contract being written while this runs reads as broken and is
+    picked up by the next run.
+    """
+    root = Path(root) if root is not None else CONTRACTS_DIR
+    broken = [
+        BrokenContract(path, f"{path}:1: contracts are named <dataset>.yml; rename it")
+        for path in sorted(root.glob("*/*.yaml"))
+    ]
+    loaded: dict[str, list[Contract]] = {}
+    for path in sorted(root.glob("*/*.yml")):
+        try:
+            contract = load_contract(path)
+        except ContractError as exc:
+            broken.append(BrokenContract(path, str(exc)))
+            continue
+        loaded.setdefault(contract.dataset_id, []).append(contract)
+    contracts: dict[str, Contract] = {}
+    for dataset_id, same in loaded.items():
+        if len(same) > 1:
+            for contract in same:
+                others = ", ".join(str(c.path) for c in same if c is not contract)
+                broken.append(
+                    BrokenContract(
+                        contract.path,
+                        f"{contract.path}:1: dataset id {dataset_id!r} is already used by "
+                        f"{others}; dataset ids must be unique across partners",
+                    )
+                )
+            continue
+        contract = same[0]
+        if partners is not None and contract.partner_id not in partners:
+            broken.append(BrokenContract(contract.path, _unregistered(contract)))
+            continue
+        contracts[dataset_id] = contract
+    return dict(sorted(contracts.items())), sorted(broken, key=lambda b: b.path)
+
+
 def load_contracts(root: str | Path | None = None) -> dict[str, Contract]:
     """Read every ``<partner>/<dataset>.yml`` under ``root`` (default ``ingestion/contracts``).
 
     Returns the contracts keyed by dataset id, sorted. Raises :class:`ContractError` listing every
     broken file, or when two partners declare the same dataset id.
     """
-    root = Path(root) if root is not None else CONTRACTS_DIR
-    contracts: dict[str, Contract] = {}
-    problems: list[str] = []
-    for path in sorted(root.glob("*/*.yaml")):
-        problems.append(f"{path}:1: contracts are named <dataset>.yml; rename it")
-    for path in sorted(root.glob("*/*.yml")):
-        try:
-            contract = load_contract(path)
-        except ContractError as exc:
-            problems.append(str(exc))
-            continue
-        if contract.dataset_id in contracts:
-            other = contracts[contract.dataset_id].path
-            problems.append(
-                f"{path}:1: dataset id {contract.dataset_id!r} is already used by {other}; "
-                "dataset ids must be unique across partners"
-            )
-            continue
-        contracts[contract.dataset_id] = contract
-    if problems:
-        raise ContractError("\n".join(problems))
-    return dict(sorted(contracts.items()))
+    contracts, broken = read_contracts(root)
+    if broken:
+        raise ContractError("\n".join(b.problem for b in broken))
+    return contracts
 
 
 def check_register(contracts: dict[str, Contract], partners: dict[str, Partner]) -> None:
     """Raise :class:`ContractError` if a contract belongs to a partner missing from the register."""
-    problems = [
-        f"{c.path}:1: partner {c.partner_id!r} (the folder name) is not in the partner register"
-        for c in contracts.values()
-        if c.partner_id not in partners
-    ]
+    problems = [_unregistered(c) for c in contracts.values() if c.partner_id not in partners]
     if problems:
         raise ContractError("\n".join(problems))
+
+
+def _unregistered(contract: Contract) -> str:
+    return (
+        f"{contract.path}:1: partner {contract.partner_id!r} (the folder name) is not in the "
+        "partner register"
+    )
 
 
 # --- YAML with line numbers ---------------------------------------------------------------------

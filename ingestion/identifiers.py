@@ -31,10 +31,8 @@ checks below decide on those few cells. Findings never repeat the value found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import duckdb
 from stdnum.gb import nhs
 
 from ingestion.manifest import Reason
@@ -47,16 +45,19 @@ FORMULA_START = ("=", "+", "-", "@")
 # with the same boundaries, so that long decimals or plain words do not reach Python.
 CANDIDATES = (
     r"@"  # e-mail
-    r"|(?:^|[^0-9.])[0-9][0-9 ()\-]{8,}[0-9](?:[^0-9.]|$)"  # NHS and telephone numbers
+    r"|(?:^|[^0-9.])[0-9][0-9 ()\-]{8,}[0-9](?:[^0-9.]|\.[^0-9]|\.?$)"  # NHS and phone numbers
     # National Insurance numbers
     r"|(?:^|[^A-Za-z0-9])[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d](?:[^A-Za-z0-9]|$)"
     # postcodes
     r"|(?:^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}(?:[^A-Za-z0-9]|$)"
     r"|(?i:gir ?0aa|d\.?o\.?b|birth|born)"  # Girobank's postcode; dates of birth in text
 )
+# The shortest text that can hold one of them ("L18JQ", a postcode without its space).
+MIN_IDENTIFIER_LENGTH = 5
 
 
-NHS_NUMBER = re.compile(r"(?<![\d.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d.])")
+# Not inside a longer number or a decimal ("0.9434765919"); a full stop ending a sentence is fine.
+NHS_NUMBER = re.compile(r"(?<![\d.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d|\.\d)")
 
 # python-stdnum has no National Insurance number module, so the HMRC format is written out here:
 # first letter not D, F, I, Q, U or V; second letter not D, F, I, O, Q, U or V; six digits; a
@@ -79,7 +80,12 @@ POSTCODE = re.compile(
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
-PHONE = re.compile(r"(?<![\w.+])(?:\+44[ \-]?(?:\(0\)[ \-]?)?|\(?0)[\d][\d \-()]{7,14}\d(?![\d.])")
+# A telephone number starts with 0, (0 or +44 and runs on in digits, spaces, hyphens and brackets.
+# Every way of ending that run at a digit is tried (see _has_phone_number), so a number followed
+# by other figures ("0151 934 4416 5 times") is still found.
+PHONE_START = re.compile(r"(?<![\w.+])(?:\+44[ \-]?(?:\(0\)[ \-]?)?|\(?0)(?=\d)")
+PHONE_RUN = re.compile(r"[\d \-()]*")
+PHONE_BODY = (9, 16)  # characters from the first digit after the prefix to the last digit
 PHONE_FIRST_DIGITS = set("123578")
 
 DATE = (
@@ -199,7 +205,7 @@ def find_identifiers(text: str, birth_column: bool = False) -> list[Finding]:
         found.append(Finding("postcode"))
     if EMAIL.search(text):
         found.append(Finding("email"))
-    if any(_is_phone_number(m.group(0)) for m in PHONE.finditer(text)):
+    if _has_phone_number(text):
         found.append(Finding("phone"))
     if (birth_column and DATE_VALUE.match(text.strip())) or BIRTH_IN_TEXT.search(text):
         found.append(Finding("date_of_birth"))
@@ -208,6 +214,25 @@ def find_identifiers(text: str, birth_column: bool = False) -> list[Finding]:
 
 def _is_nhs_number(digits: str) -> bool:
     return len(set(digits)) > 1 and nhs.is_valid(digits)
+
+
+def _has_phone_number(text: str) -> bool:
+    for start in PHONE_START.finditer(text):
+        body = start.end()
+        run_end = PHONE_RUN.match(text, body).end()
+        shortest, longest = PHONE_BODY
+        for end in range(min(run_end, body + longest), body + shortest - 1, -1):
+            if not text[end - 1].isdigit() or _continues_number(text, end):
+                continue
+            if _is_phone_number(text[start.start() : end]):
+                return True
+    return False
+
+
+def _continues_number(text: str, end: int) -> bool:
+    """Whether the text at ``end`` carries on the number just before it (a digit, or a decimal)."""
+    rest = text[end : end + 2]
+    return rest[:1].isdigit() or (rest[:1] == "." and rest[1:2].isdigit())
 
 
 def _is_phone_number(candidate: str) -> bool:
@@ -230,55 +255,51 @@ def safe_excerpt(text: str, limit: int = 40) -> str:
 
 def formula_candidate_sql(c: str) -> str:
     """SQL condition on column ``c``: cells a spreadsheet might run (:func:`is_formula` decides)."""
+    # CASE, so that only cells starting with = + - @ (code points 61, 43, 45, 64) meet the regex
     return (
-        f"(regexp_matches({c}, '^[=+\\-@]') and not regexp_full_match({c}, '{NUMBER_PATTERN}') "
-        f"and {c} not in ('-', '+'))"
+        f"(case when ord({c}) in (61, 43, 45, 64) then not regexp_full_match({c}, "
+        f"'{NUMBER_PATTERN}') and {c} not in ('-', '+') else false end)"
     )
 
 
-def scan_cells(
-    con: duckdb.DuckDBPyConnection, header: list[str], file: str, identifiers: bool
-) -> Iterator[Reason]:
-    """Yield a reason for every formula (always) and identifier (if ``identifiers``) found.
-
-    ``con`` is the DuckDB connection holding the ``submission`` relation of :mod:`readers`; it
-    must not run another query until the scan is finished.
+def candidate_sql(c: str, safe: str | None = None) -> str:
+    """SQL condition on column ``c``: cells that could hold an identifier (the precise checks of
+    :func:`find_identifiers` decide). ``safe`` is a condition for cells known to hold none.
     """
-    for index, column in enumerate(header):
-        c = f"c{index}"
-        birth_column = identifiers and is_birth_date_column(column)
-        condition = formula_candidate_sql(c)
-        params: list[str] = []
-        if birth_column:
-            condition = "true"
-        elif identifiers:
-            condition += f" or regexp_matches({c}, ?)"
-            params.append(CANDIDATES)
-        result = con.execute(
-            f"select _source_row, {c} from submission where {c} is not null and ({condition}) "
-            "order by 1",
-            params,
+    gate = f"when {safe} then false " if safe is not None else ""
+    return (
+        f"(case {gate}when length({c}) < {MIN_IDENTIFIER_LENGTH} then false "
+        f"else regexp_matches({c}, '{CANDIDATES}') end)"
+    )
+
+
+FORMULA_MESSAGE = (
+    "the cell starts with =, +, - or @ and is not a number, so a spreadsheet would run it as a "
+    "formula when the file is opened; send values only (in Excel: Paste Special, Values)"
+)
+
+
+def cell_rules(value: str, identifiers: bool, birth_column: bool = False) -> list[str]:
+    """The rules a suspect cell breaks: ``formula``, and (if ``identifiers``) each identifier
+    kind found in it.
+
+    The validation pass (:func:`ingestion.validate.check_values`) selects the cells that could
+    break them in SQL (:func:`formula_candidate_sql`, :func:`candidate_sql`) and calls this on
+    those cells only.
+    """
+    rules = ["formula"] if is_formula(value) else []
+    if identifiers:
+        rules.extend(f.kind for f in find_identifiers(value, birth_column))
+    return rules
+
+
+def reason_for(file: str, row: int, column: str, rule: str) -> Reason:
+    """The reason for a formula or an identifier found in a cell (the value is never quoted)."""
+    if rule == "formula":
+        message = FORMULA_MESSAGE
+    else:
+        message = (
+            f"the cell holds what looks like {LABELS[rule]}; this dataset must not identify "
+            "anyone (protocol 1.3): remove it and send the file again"
         )
-        while batch := result.fetchmany(10_000):
-            for row, value in batch:
-                if is_formula(value):
-                    yield Reason(
-                        file=file,
-                        row=row,
-                        column=column,
-                        rule="formula",
-                        message="the cell starts with =, +, - or @ and is not a number, so a "
-                        "spreadsheet would run it as a formula when the file is opened; send "
-                        "values only (in Excel: Paste Special, Values)",
-                    )
-                if identifiers:
-                    for finding in find_identifiers(value, birth_column):
-                        yield Reason(
-                            file=file,
-                            row=row,
-                            column=column,
-                            rule=finding.kind,
-                            message=f"the cell holds what looks like {finding.label}; "
-                            "this dataset must not identify anyone (protocol 1.3): remove it and "
-                            "send the file again",
-                        )
+    return Reason(file=file, row=row, column=column, rule=rule, message=message)

@@ -8,6 +8,8 @@ One place names every folder of the data tree, so that the pipeline, the CLI and
     <data>/quarantine/<submission_id>/            rejected file + reason.txt
     <data>/raw/<dataset_id>/<submission_id>.parquet
     <data>/incidents/<incident_id>.json           protocol breaches (protocol section 7)
+    <data>/catalogue/contracts.json               the usable contracts (the metabase)
+    <data>/manifests/retention/<timestamp>.json   what each retention run deleted
     <data>/warehouse/warehouse[.next].duckdb      built / published warehouse
     <data>/.locks/<dataset_id>.lock               one ingestion run per dataset at a time
 
@@ -66,6 +68,14 @@ class Layout:
     @property
     def incidents(self) -> Path:
         return self.root / "incidents"
+
+    @property
+    def catalogue(self) -> Path:
+        return self.root / "catalogue"
+
+    @property
+    def retention(self) -> Path:
+        return self.manifests / "retention"
 
     @property
     def warehouse(self) -> Path:

@@ -9,8 +9,10 @@ quarantine folder, which holds the file as sent and ``reason.txt``. Reasons neve
 that looks like personal data, so a manifest can be shared with the partner that sent the file.
 
 Fields beyond the shared interface: ``reasons_total`` (the reasons list is capped, this is the
-full count), ``incident_path`` (protocol breaches), and ``landing_path``/``landing_mtime_ns``,
-which let a re-run after a crash recognise the very file it had already recorded.
+full count), ``incident_path`` (protocol breaches), and ``landing_path``, ``landing_mtime_ns``
+and ``landing_ctime_ns``, which let a re-run after a crash recognise the very file it had already
+recorded (a copy of it delivered again, even with its modification time kept, has a new
+change time and is a new delivery).
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class Manifest(BaseModel):
     incident_path: str | None = None
     landing_path: str | None = None
     landing_mtime_ns: int | None = None
+    landing_ctime_ns: int | None = None
 
     @field_serializer("received_at")
     def _utc(self, value: datetime) -> str:

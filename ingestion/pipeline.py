@@ -19,8 +19,8 @@ Every write is atomic (:mod:`atomic`) and every name is derived from the file's 
 crash at any point leaves a state that the next run completes: it finds the file still in the
 landing zone, rewrites the same archive, raw or quarantine files and manifest under the same
 submission id, and never loads a row twice. A manifest records which landing file it came from
-(path and modification time), so a file whose manifest was written just before a crash is
-recognised and only removed, not recorded again.
+(path, modification and change times), so a file whose manifest was written just before a crash
+is recognised and only removed, not recorded again.
 
 Submission ids: ``<dataset_id>-<first 12 hex of sha256>`` for content first seen for the dataset;
 a later delivery of the same content (a duplicate, or a resubmission of a rejected file, which is
@@ -33,7 +33,14 @@ on the London calendar day.
 
 Files whose names start with ``.`` or ``~$``, or end ``.part``, ``.partial``, ``.tmp``,
 ``.filepart`` or ``.crdownload``, are uploads still in progress (or office lock files) and are
-left alone. Runs on the same dataset take turns (a lock file per dataset under ``data/.locks``).
+left alone. Runs on the same dataset take turns (a lock file per dataset under ``data/.locks``);
+a run starts by removing the temporary files that a killed run left in the folders it writes.
+
+Contracts are read afresh by every run, so a dataset whose contract is added (by someone else,
+while runs go on) is taken in from the next run. A contract that cannot be used holds up only its
+own folder: its files stay in the landing zone, every other file is processed, and the run then
+fails naming the contract. Every run also rewrites the catalogue of the usable contracts
+(:mod:`ingestion.catalogue`).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ import fnmatch
 import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -52,18 +60,26 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from ingestion import atomic, identifiers, pseudonymise
+from ingestion import atomic, catalogue, identifiers, pseudonymise
+from ingestion.areas import load_area_codes
 from ingestion.contracts import (
+    BrokenContract,
     Contract,
+    ContractError,
     Partner,
-    check_register,
-    load_contracts,
     load_partners,
+    read_contracts,
 )
 from ingestion.incidents import BREACH_SECTIONS, Incident, breaches_in, write_incident
 from ingestion.layout import Layout
 from ingestion.manifest import Check, Manifest, Reason, read_manifests, to_utc, write_manifest
-from ingestion.readers import RELATION, ReadError, Submission, new_connection, read_submission
+from ingestion.readers import (
+    RELATION,
+    ReadError,
+    Submission,
+    new_connection,
+    read_submission,
+)
 from ingestion.validate import Problems, check_header, check_values
 
 log = logging.getLogger("ingestion")
@@ -79,15 +95,18 @@ IDENTIFIER_RULES = ("identifier_column", *identifiers.LABELS)
 CHECKS: list[tuple[str, tuple[str, ...], str]] = [
     # (check name, rules whose problems fail it, detail when it passes)
     ("file_name", ("file_format", "file_name"), "name and format as the contract says"),
+    ("file_size", ("file_too_large",), "within the agreed size"),
     ("partner_signed", ("partner_not_signed", "partner_withdrawn"), "signed"),
     ("agreement_in_force", ("agreement_not_in_force",), "in force"),
-    ("readable", ("empty_file", "parse", "encoding", "sheet"), "read"),
+    ("readable", ("empty_file", "no_rows", "parse", "encoding", "sheet"), "read"),
     ("columns", ("header", "duplicate_column", "missing_column", "unexpected_column"), "as agreed"),
     ("no_formulas", ("formula",), "no cell would run as a formula"),
     ("no_identifiers", IDENTIFIER_RULES, "nothing that identifies a person"),
     ("required", ("required",), "every required cell has a value"),
     ("types", ("type",), "every value has its column's type"),
     ("allowed_values", ("allowed_values", "pattern"), "every value is allowed"),
+    ("known_areas", ("unknown_area",), "every area code is in the area lookup"),
+    ("periods", ("period_format",), "every period in the agreed format"),
     ("ranges", ("minimum", "maximum"), "every value within its range"),
     ("unique_key", ("duplicate_key",), "no key repeats"),
 ]
@@ -95,6 +114,21 @@ CHECKS: list[tuple[str, tuple[str, ...], str]] = [
 
 class IngestionFailed(RuntimeError):
     """Some files could not be processed (not rejected: broken); they stay in the landing zone."""
+
+
+class _AreaLookup:
+    """The area lookup, read once per run and only if a file needs it."""
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.path = path
+        self._codes: frozenset[str] | None = None
+
+    def codes_for(self, contract: Contract) -> frozenset[str] | None:
+        if not any(c.role == "area" for c in contract.table.columns):
+            return None
+        if self._codes is None:
+            self._codes = load_area_codes(self.path)
+        return self._codes
 
 
 @dataclass
@@ -156,34 +190,41 @@ def ingest_landing(
     *,
     contracts_dir: str | os.PathLike[str] | None = None,
     partners_path: str | os.PathLike[str] | None = None,
+    areas_path: str | os.PathLike[str] | None = None,
     received_at: datetime | None = None,
 ) -> list[Manifest]:
     """Ingest every file in the landing zone, or only those of one dataset.
 
     ``data_dir`` defaults to ``$UNDERSTOOD_DATA_DIR``; ``dataset_id`` limits the run to
     ``landing/<partner>/<dataset_id>/`` (a scheduler runs one task per contract), otherwise every
-    file is taken, including those in no contract's folder. ``received_at`` fixes the time
-    recorded as received (default: now). Returns one manifest per file, in the order processed.
+    file is taken, including those in no contract's folder. ``areas_path`` is the area lookup
+    (:mod:`ingestion.areas`). ``received_at`` fixes the time recorded as received (default: now).
+    Returns one manifest per file, in the order processed. Writes the catalogue first.
 
     A rejected file is a normal outcome. Raises :class:`IngestionFailed` after the other files
-    are done if any file could not be processed, and ``ContractError`` if the contracts or the
-    partner register are broken.
+    are done if any file could not be processed or waits for a broken contract, and
+    ``ContractError`` if the partner register is broken or ``dataset_id``'s own contract is.
     """
     layout = Layout.of(data_dir)
-    contracts = load_contracts(contracts_dir)
     partners = load_partners(partners_path)
-    check_register(contracts, partners)
+    contracts, broken = read_contracts(contracts_dir, partners)
+    catalogue.write_catalogue(layout, contracts, partners)
     if dataset_id is not None and dataset_id not in contracts:
+        own = [b.problem for b in broken if b.folder[1] == dataset_id]
+        if own:
+            raise ContractError("\n".join(own))
         raise ValueError(
             f"no contract for dataset {dataset_id!r}; contracts: {', '.join(contracts) or 'none'}"
         )
+    landed = list(_landed(layout, contracts, broken))
     files = [
         (path, contract)
-        for path, contract in _landed(layout, contracts)
+        for path, contract in landed
         if dataset_id is None or (contract is not None and contract.dataset_id == dataset_id)
     ]
+    waiting = _waiting(layout, broken) if dataset_id is None else []
     scope = f"dataset {dataset_id}" if dataset_id else "all datasets"
-    return _ingest(layout, files, partners, received_at, scope)
+    return _ingest(layout, files, partners, received_at, scope, areas_path, waiting)
 
 
 def ingest_unrecognised(
@@ -195,13 +236,14 @@ def ingest_unrecognised(
 ) -> list[Manifest]:
     """Reject and quarantine the files that are in no contract's folder, so none is lost.
 
-    The complement of running :func:`ingest_landing` once per dataset.
+    The complement of running :func:`ingest_landing` once per dataset. Files in the folder of a
+    broken contract are not "in no contract's folder": they wait for the contract to be mended.
     """
     layout = Layout.of(data_dir)
-    contracts = load_contracts(contracts_dir)
     partners = load_partners(partners_path)
-    check_register(contracts, partners)
-    files = [(path, c) for path, c in _landed(layout, contracts) if c is None]
+    contracts, broken = read_contracts(contracts_dir, partners)
+    catalogue.write_catalogue(layout, contracts, partners)
+    files = [(path, c) for path, c in _landed(layout, contracts, broken) if c is None]
     return _ingest(layout, files, partners, received_at, "files in no contract's folder")
 
 
@@ -222,23 +264,29 @@ def check_file(
     *,
     contracts_dir: str | os.PathLike[str] | None = None,
     partners_path: str | os.PathLike[str] | None = None,
+    areas_path: str | os.PathLike[str] | None = None,
     received_at: datetime | None = None,
 ) -> Assessment:
     """Check one file against a dataset's contract as if it were received now; write nothing."""
-    contracts = load_contracts(contracts_dir)
     partners = load_partners(partners_path)
+    contracts, broken = read_contracts(contracts_dir)
     if dataset_id not in contracts:
+        own = [b.problem for b in broken if b.folder[1] == dataset_id]
+        if own:
+            raise ContractError("\n".join(own))
         raise ValueError(
             f"no contract for dataset {dataset_id!r}; contracts: {', '.join(contracts) or 'none'}"
         )
     path = Path(path)
+    contract = contracts[dataset_id]
     with _connection() as con:
         return assess(
             path,
-            contracts[dataset_id],
-            partners.get(contracts[dataset_id].partner_id),
+            contract,
+            partners.get(contract.partner_id),
             received_at or _now(),
             con,
+            area_codes=_AreaLookup(areas_path).codes_for(contract),
         )
 
 
@@ -249,17 +297,30 @@ def assess(
     received_at: datetime,
     con: duckdb.DuckDBPyConnection,
     source_name: str | None = None,
+    area_codes: frozenset[str] | None = None,
 ) -> Assessment:
     """Run every check of the protocol and the contract on ``path``.
 
     ``con`` is a fresh DuckDB connection; the file is read into it, and on acceptance the
-    relation ``submission`` there holds the rows to load.
+    relation ``submission`` there holds the rows to load. ``area_codes`` is the area lookup,
+    which a contract with an ``area`` column needs.
     """
     file = source_name or path.name
     problems = Problems()
     day = received_day(received_at)
 
     problems.extend(_check_file_name(file, contract))
+    size = path.stat().st_size
+    limit = contract.delivery.max_file_bytes
+    if limit is not None and size > limit:
+        problems.add(
+            Reason(
+                file=file,
+                rule="file_too_large",
+                message=f"the file is {size:,} bytes, more than the {limit:,} the contract "
+                "allows; split it by period, or agree a larger size in the contract",
+            )
+        )
     if partner is None:
         problems.add(
             Reason(
@@ -274,8 +335,8 @@ def assess(
         problems.add(Reason(file=file, rule=refusal[0], message=refusal[1]))
 
     submission = None
-    run = {"file_name", "partner_signed", "agreement_in_force"}
-    if not problems.count("file_format"):
+    run = {"file_name", "file_size", "partner_signed", "agreement_in_force"}
+    if not problems.count("file_format", "file_too_large"):
         run.add("readable")
         try:
             submission = read_submission(path, contract.delivery, con, file)
@@ -283,13 +344,16 @@ def assess(
             problems.add(exc.reason)
     if submission is not None:
         problems.extend(submission.problems)
-        problems.extend(check_header(submission.header, contract, file))
-        problems.extend(
-            identifiers.scan_cells(
-                submission.con, submission.header, file, contract.identifiers_forbidden
+        if submission.rows == 0:
+            problems.add(
+                Reason(
+                    file=file,
+                    rule="no_rows",
+                    message="the file has a header but no data rows; send the file with its rows",
+                )
             )
-        )
-        check_values(submission, contract, file, problems)
+        problems.extend(check_header(submission.header, contract, file))
+        check_values(submission, contract, file, problems, area_codes)
         run |= {name for name, _, _ in CHECKS}
         if not contract.identifiers_forbidden:
             run.discard("no_identifiers")
@@ -321,16 +385,21 @@ def _ingest(
     partners: dict[str, Partner],
     received_at: datetime | None,
     scope: str,
+    areas_path: str | os.PathLike[str] | None = None,
+    waiting: list[str] | None = None,
 ) -> list[Manifest]:
     manifests: list[Manifest] = []
     broken: list[str] = []
-    with _locks(layout, {_lock_name(c) for _, c in files}):
+    areas = _AreaLookup(areas_path)
+    names = {_lock_name(c) for _, c in files}
+    with _locks(layout, names):
+        _remove_stale(layout, names)
         history = _History.read(layout)
         for number, (path, contract) in enumerate(files, start=1):
             relative = path.relative_to(layout.landing).as_posix()
             try:
                 manifest = _process(
-                    layout, path, contract, partners, history, received_at or _now()
+                    layout, path, contract, partners, history, received_at or _now(), areas
                 )
             except Exception:
                 log.exception(
@@ -349,12 +418,24 @@ def _ingest(
         scope,
         f"; {counts['incidents']} incident(s) logged" if counts["incidents"] else "",
     )
+    problems = []
     if broken:
-        raise IngestionFailed(
+        problems.append(
             f"{len(broken)} file(s) could not be processed and are still in the landing zone: "
             + ", ".join(broken)
         )
+    if waiting:
+        problems.append(_waiting_message(waiting))
+    if problems:
+        raise IngestionFailed("; ".join(problems))
     return manifests
+
+
+def _waiting_message(waiting: list[str]) -> str:
+    return (
+        f"{len(waiting)} contract(s) cannot be used, so their files wait in the landing zone: "
+        + "; ".join(waiting)
+    )
 
 
 def _process(
@@ -364,9 +445,11 @@ def _process(
     partners: dict[str, Partner],
     history: _History,
     received_at: datetime,
+    areas: _AreaLookup,
 ) -> Manifest:
     relative = path.relative_to(layout.landing)
-    mtime_ns = path.stat().st_mtime_ns
+    landed = path.stat()
+    mtime_ns, ctime_ns = landed.st_mtime_ns, landed.st_ctime_ns
     # Before anything is written: without a key, fail and keep the file in the landing zone.
     key = pseudonymise.key_from_env() if contract and _needs_key(contract) else None
     suffix = path.suffix.lower() if path.suffix else ".bin"
@@ -376,7 +459,11 @@ def _process(
 
     # A crash after the manifest was written but before the landing file was removed.
     for manifest in earlier:
-        if manifest.landing_path == relative.as_posix() and manifest.landing_mtime_ns == mtime_ns:
+        if (
+            manifest.landing_path == relative.as_posix()
+            and manifest.landing_mtime_ns == mtime_ns
+            and manifest.landing_ctime_ns in (None, ctime_ns)
+        ):
             _remove_landed(path)
             return manifest
 
@@ -393,6 +480,7 @@ def _process(
         archive_path=layout.relative(archived),
         landing_path=relative.as_posix(),
         landing_mtime_ns=mtime_ns,
+        landing_ctime_ns=ctime_ns,
     )
     accepted_before = next((m for m in earlier if m.outcome == "accepted"), None)
     if contract is None:
@@ -413,7 +501,8 @@ def _process(
             }
         )
     else:
-        manifest = _assess_and_store(layout, base, archived, contract, partners, key)
+        area_codes = areas.codes_for(contract)
+        manifest = _assess_and_store(layout, base, archived, contract, partners, key, area_codes)
     write_manifest(layout.manifests, manifest)
     history.add(manifest)
     _remove_landed(path)
@@ -427,6 +516,7 @@ def _assess_and_store(
     contract: Contract,
     partners: dict[str, Partner],
     key: bytes | None,
+    area_codes: frozenset[str] | None = None,
 ) -> Manifest:
     """Check the archived copy; write its rows to the raw zone, or quarantine it."""
     partner = partners.get(contract.partner_id)
@@ -437,7 +527,9 @@ def _assess_and_store(
     stale_quarantine = layout.quarantine / submission_id
     stale_incident = layout.incidents / f"{submission_id}.json"
     with _connection() as con:
-        verdict = assess(archived, contract, partner, base.received_at, con, base.source_file)
+        verdict = assess(
+            archived, contract, partner, base.received_at, con, base.source_file, area_codes
+        )
         checks = [Check(name="contract", passed=True, detail=f"dataset {contract.dataset_id}")]
         checks += verdict.checks
         manifest = base.model_copy(
@@ -515,7 +607,12 @@ def _write_raw(
     target: Path,
     key: bytes | None,
 ) -> int:
-    """Write the accepted rows, typed, with lineage columns, to ``target``; return the count."""
+    """Write the accepted rows, typed, with lineage columns, to ``target``; return the count.
+
+    DuckDB writes the Parquet file straight from the submission table, in file order (the
+    table is in file order, and DuckDB keeps insertion order), without the rows passing through
+    Python.
+    """
     con = submission.con
     typed, joins = [], []
     for number, column in enumerate(contract.table.columns):
@@ -527,31 +624,31 @@ def _write_raw(
             typed.append(f"{table}.pseudonym as {column.name}")
         else:
             typed.append(f"cast({RELATION}.{c} as {DUCKDB_TYPES[column.type]}) as {column.name}")
-    con.execute(
-        "create table lineage as select ?::varchar as _submission_id, ?::varchar as _partner_id, "
-        "?::varchar as _dataset_id, ?::varchar as _source_file, ?::timestamp as _received_at, "
-        "?::varchar as _marking, ?::boolean as _is_sensitive",
-        [
-            manifest.submission_id,
-            contract.partner_id,
-            contract.dataset_id,
-            manifest.source_file,
-            manifest.received_at.astimezone(UTC).replace(tzinfo=None),
-            contract.agreement.marking,
-            contract.agreement.sensitive,
-        ],
+    received = manifest.received_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    # Literals, not parameters: DuckDB folds a literal once, a parameter costs per row.
+    lineage = (
+        f"{_literal(manifest.submission_id)}::varchar as _submission_id, "
+        f"{_literal(contract.partner_id)}::varchar as _partner_id, "
+        f"{_literal(contract.dataset_id)}::varchar as _dataset_id, "
+        f"{_literal(manifest.source_file)}::varchar as _source_file, "
+        f"{RELATION}._source_row::bigint as _source_row, "
+        f"{_literal(received)}::timestamp as _received_at, "
+        f"{_literal(contract.agreement.marking)}::varchar as _marking, "
+        f"{str(contract.agreement.sensitive).lower()} as _is_sensitive"
     )
+    # A join may reorder rows; only then is the file order restored by sorting.
+    order = f"order by {RELATION}._source_row" if joins else ""
     with atomic.replacing(target) as temporary:
         con.execute(
-            f"copy (select {', '.join(typed)}, lineage._submission_id, lineage._partner_id, "
-            f"lineage._dataset_id, lineage._source_file, {RELATION}._source_row::bigint "
-            "as _source_row, lineage._received_at, lineage._marking, lineage._is_sensitive "
-            f"from {RELATION} cross join lineage {' '.join(joins)} "
-            f"order by {RELATION}._source_row) "
-            "to ? (format parquet, compression zstd)",
-            [str(temporary)],
+            f"copy (select {', '.join(typed)}, {lineage} from {RELATION} {' '.join(joins)} "
+            f"{order}) to {_literal(str(temporary))} (format parquet, compression zstd)"
         )
     return submission.rows
+
+
+def _literal(text: str) -> str:
+    """``text`` as a SQL string literal (quotes doubled; DuckDB gives backslashes no meaning)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _log_incident(
@@ -582,12 +679,16 @@ def _log_incident(
 
 
 def _landed(
-    layout: Layout, contracts: dict[str, Contract]
+    layout: Layout, contracts: dict[str, Contract], broken: list[BrokenContract] | None = None
 ) -> Iterator[tuple[Path, Contract | None]]:
-    """Every file waiting in the landing zone, sorted, with the contract of its folder if any."""
+    """Every file waiting in the landing zone, sorted, with the contract of its folder if any.
+
+    Files in the folder of a broken contract are left out: they wait for it to be mended.
+    """
     if not layout.landing.is_dir():
         return
     by_folder = {(c.partner_id, c.dataset_id): c for c in contracts.values()}
+    held = {b.folder for b in broken or []}
     found = []
     for folder, subfolders, names in os.walk(layout.landing):
         subfolders[:] = [s for s in subfolders if not s.startswith(".")]
@@ -601,8 +702,23 @@ def _landed(
             found.append(path)
     for path in sorted(found):
         parts = path.relative_to(layout.landing).parts
+        if len(parts) == 3 and (parts[0], parts[1]) in held:
+            continue
         contract = by_folder.get((parts[0], parts[1])) if len(parts) == 3 else None
         yield path, contract
+
+
+def _waiting(layout: Layout, broken: list[BrokenContract]) -> list[str]:
+    """A line per broken contract whose folder has files waiting, logged as a warning."""
+    lines = []
+    for contract in broken:
+        partner, dataset = contract.folder
+        folder = layout.landing / partner / dataset
+        count = sum(1 for p in folder.glob("*") if p.is_file()) if folder.is_dir() else 0
+        log.warning("%s (its contract cannot be used)", contract.problem)
+        if count:
+            lines.append(f"landing/{partner}/{dataset}/ ({count} file(s)): {contract.problem}")
+    return lines
 
 
 def _check_file_name(file: str, contract: Contract) -> Iterator[Reason]:
@@ -713,11 +829,24 @@ def _lock_name(contract: Contract | None) -> str:
 
 @contextmanager
 def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = new_connection()
-    try:
-        yield con
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="understood-duckdb-") as scratch:
+        con = new_connection(scratch)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _remove_stale(layout: Layout, names: set[str]) -> None:
+    """Remove the temporary files a killed run left behind (see :func:`atomic.remove_stale`).
+
+    A dataset's raw folder is written only under its lock, which this run holds; the shared
+    folders only lose temporary files of processes that are no longer running.
+    """
+    for name in names:
+        atomic.remove_stale(layout.raw / name, any_owner=True)
+    for folder in (layout.archive, layout.manifests, layout.incidents):
+        atomic.remove_stale(folder)
 
 
 @contextmanager

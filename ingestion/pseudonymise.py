@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 KEY_ENV = "UNDERSTOOD_PSEUDONYMISATION_KEY"
+BATCH_ROWS = 50_000
 MIN_KEY_LENGTH = 32
 
 
@@ -45,22 +46,37 @@ def pseudonym(key: bytes, value: str) -> str:
 
 
 def pseudonym_table(
-    con: duckdb.DuckDBPyConnection, relation: str, column: str, key: bytes, name: str
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    column: str,
+    key: bytes,
+    name: str,
+    batch_rows: int = BATCH_ROWS,
 ) -> None:
     """Create table ``name`` (value, pseudonym) for every distinct value of ``relation.column``.
 
-    The pseudonyms are computed in Python once per distinct value; the table is then joined in SQL.
+    The pseudonyms are computed in Python once per distinct value, a batch at a time (so a file
+    of millions of people never becomes millions of Python strings at once); the table is then
+    joined in SQL.
     """
-    values = [v for (v,) in con.execute(f"select distinct {column} from {relation}").fetchall()]
-    present = [v for v in values if v is not None]
-    mapping = pa.table(
-        {
-            "value": pa.array(present, pa.string()),
-            "pseudonym": pa.array([pseudonym(key, v) for v in present], pa.string()),
-        }
-    )
-    con.register(f"{name}_arrow", mapping)
+    con.execute(f"create table {name} (value varchar, pseudonym varchar)")
+    reader = con.cursor()
     try:
-        con.execute(f"create table {name} as select * from {name}_arrow")
+        result = reader.execute(
+            f"select distinct {column} as value from {relation} where {column} is not null"
+        )
+        while batch := result.fetchmany(batch_rows):
+            values = [value for (value,) in batch]
+            mapping = pa.table(
+                {
+                    "value": pa.array(values, pa.string()),
+                    "pseudonym": pa.array([pseudonym(key, v) for v in values], pa.string()),
+                }
+            )
+            con.register(f"{name}_arrow", mapping)
+            try:
+                con.execute(f"insert into {name} select value, pseudonym from {name}_arrow")
+            finally:
+                con.unregister(f"{name}_arrow")
     finally:
-        con.unregister(f"{name}_arrow")
+        reader.close()

@@ -13,11 +13,13 @@ Cells are trimmed of spaces, tabs, line breaks and non-breaking spaces at either
 cell is NULL.
 
 CSV is read by DuckDB's ``read_csv`` (RFC 4180 quoting, strict: a row with the wrong number of
-fields is reported by its line, and reading carries on so every bad line is listed). UTF-8 (with
-or without a byte-order mark) and Latin-1 are read directly; any other declared encoding is first
-converted to UTF-8 in a temporary file, strictly, so a byte that is not valid in the declared
-encoding is reported rather than guessed. XLSX is streamed by openpyxl in read-only mode; formulas
-are read as written (``=SUM(...)``), never evaluated, so the hostile-content check sees them.
+fields is reported by its line, and reading carries on so every bad line is listed). A file
+holding a NUL byte is refused before reading: text never holds one (a UTF-16 export does).
+UTF-8 (with or without a byte-order mark) and Latin-1 are read directly; any other declared
+encoding is first converted to UTF-8 in a temporary file, strictly, so a byte that is not valid
+in the declared encoding is reported rather than guessed. XLSX is streamed by openpyxl in
+read-only mode; formulas are read as written (``=SUM(...)``), never evaluated, so the
+hostile-content check sees them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import mmap
+import os
 import shutil
 import tempfile
 import zipfile
@@ -42,6 +46,8 @@ from ingestion.manifest import Reason
 RELATION = "submission"
 BATCH_ROWS = 10_000
 TRIM_SQL = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+# White space at the start or end of a cell (RE2: \s is tab, line feed, form feed, return, space)
+EDGE_SPACE = r"^[\s\x{a0}]|[\s\x{a0}]$"
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
 
 
@@ -74,10 +80,22 @@ class Submission:
                 yield row[0], row[1:]
 
 
-def new_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for one submission."""
+MEMORY_LIMIT_ENV = "UNDERSTOOD_INGEST_MEMORY_LIMIT"
+
+
+def new_connection(scratch: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for one submission.
+
+    A file larger than memory still reads: past the memory limit (DuckDB's default, 80% of the
+    machine's memory, or ``$UNDERSTOOD_INGEST_MEMORY_LIMIT``, e.g. ``2GB``) DuckDB moves blocks
+    to files in ``scratch`` (default: its own ``.tmp`` folder in the working directory).
+    """
     con = duckdb.connect(":memory:")
     con.execute("set enable_progress_bar = false")
+    if scratch is not None:
+        con.execute("set temp_directory = ?", [str(scratch)])
+    if limit := os.environ.get(MEMORY_LIMIT_ENV):
+        con.execute("set memory_limit = ?", [limit])
     return con
 
 
@@ -116,10 +134,18 @@ def _read_csv(
             raise ReadError(
                 Reason(file=name, rule="empty_file", message="the file has no header row")
             )
+        if (position := _nul_byte(readable)) is not None:
+            raise ReadError(
+                Reason(
+                    file=name,
+                    rule="encoding",
+                    message=f"byte {position} of the file is a NUL byte, which no text in "
+                    f"{delivery.encoding} holds (a UTF-16 export, or not a CSV at all); save "
+                    f"the file as CSV in {delivery.encoding}",
+                )
+            )
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-        cleaned = ", ".join(
-            f"nullif(trim(c{i}, {TRIM_SQL}), '') as c{i}" for i in range(len(header))
-        )
+        cleaned = ", ".join(f"{clean_sql(f'c{i}')} as c{i}" for i in range(len(header)))
         try:
             con.execute(
                 f"create table submission_cells as select {cleaned} from read_csv(?, "
@@ -147,6 +173,25 @@ def _read_csv(
         ).fetchall()
     ]
     return Submission(con=con, header=header, rows=rows, problems=problems)
+
+
+def clean_sql(c: str) -> str:
+    """SQL for a cell trimmed of white space at either end, NULL when nothing is left.
+
+    Trimming a given set of characters is slow in DuckDB, so only cells that start or end with
+    white space (a quick regular expression) are trimmed; the rest are only checked for ''.
+    """
+    return (
+        f"case when regexp_matches({c}, '{EDGE_SPACE}') then nullif(trim({c}, {TRIM_SQL}), '') "
+        f"else nullif({c}, '') end"
+    )
+
+
+def _nul_byte(path: Path) -> int | None:
+    """The position of the first NUL byte in the file, if any (one pass, in C, via mmap)."""
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        position = view.find(b"\x00")
+    return position if position >= 0 else None
 
 
 def _friendly_csv_error(kind: str, message: str, delivery: Delivery) -> str:

@@ -9,13 +9,17 @@ The checks, in the order they are reported:
 
 - header: every contract column is present (matched by name, in any order), no column is
   unexpected, none is named twice or left unnamed;
+- cells, every column: no spreadsheet formula; for aggregated and depersonalised data, nothing
+  that identifies a person (:mod:`ingestion.identifiers`);
 - values, per column: required (a value in every row), type (``integer``: digits with an optional
   sign; ``decimal``: digits with an optional sign, decimal point and exponent, no thousands
-  separators, ``%`` or ``£``; ``date``: ``YYYY-MM-DD``), allowed values, pattern, minimum and
-  maximum;
+  separators, ``%`` or ``£``; ``date``: ``YYYY-MM-DD``), allowed values, pattern, area codes known
+  to the area lookup (role ``area``), periods in the agreed format (``period_format``), minimum
+  and maximum;
 - key: no two rows share the contract's key.
 
-The value checks run as SQL over the whole file at once (see :mod:`ingestion.readers`).
+The checks run as SQL over the whole file at once (see :mod:`ingestion.readers`): one scan
+counts the breaches of every rule, and only the breaking cells are fetched.
 """
 
 from __future__ import annotations
@@ -25,15 +29,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import duckdb
+import pyarrow as pa
+
 from ingestion.contracts import Column, Contract
-from ingestion.identifiers import identifier_column, safe_excerpt
+from ingestion.identifiers import (
+    candidate_sql,
+    cell_rules,
+    find_identifiers,
+    formula_candidate_sql,
+    identifier_column,
+    is_birth_date_column,
+    reason_for,
+    safe_excerpt,
+)
 from ingestion.manifest import Reason
-from ingestion.readers import RELATION, Submission
+from ingestion.periods import FORMATS
+from ingestion.readers import BATCH_ROWS, RELATION, Submission
 
 CAP = 50
-
-# (rule, SQL condition that finds a breaking cell, its parameters, message for the cell's value)
-ValueRule = tuple[str, str, list[object], Callable[[str | None], str]]
+AREAS = "area_lookup"
 
 INTEGER = "[+-]?[0-9]+"
 DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -58,6 +73,10 @@ class Problems:
     def extend(self, reasons: Iterable[Reason]) -> None:
         for reason in reasons:
             self.add(reason)
+
+    def wants(self, rule: str) -> bool:
+        """Whether a reason of ``rule`` would be kept (listed, or the rule's first example)."""
+        return len(self.listed) < self.cap or rule not in self.examples
 
     def count_unlisted(self, rule: str, n: int) -> None:
         """Count ``n`` more problems of ``rule`` that were found but not fetched."""
@@ -124,117 +143,262 @@ def check_header(header: list[str], contract: Contract, file: str) -> Iterator[R
             )
 
 
-def check_values(submission: Submission, contract: Contract, file: str, problems: Problems) -> None:
-    """Check every cell against its column's rules and the key for repeats; add to ``problems``."""
+@dataclass
+class CellRule:
+    """A rule over one column's cells: the SQL condition a breaking (or suspect) cell meets."""
+
+    rule: str
+    column: str
+    c: str
+    condition: str
+    params: list[object] = field(default_factory=list)
+    explain: Callable[[str | None], str] | None = None
+    birth_column: bool = False
+
+
+def check_values(
+    submission: Submission,
+    contract: Contract,
+    file: str,
+    problems: Problems,
+    area_codes: frozenset[str] | None = None,
+) -> None:
+    """Check every cell against its column's rules and the key for repeats; add to ``problems``.
+
+    One pass over the file counts, for every column, the cells breaking each rule and the cells
+    that could be a formula or (for aggregated and depersonalised data) hold an identifier. Only
+    where a count is not zero are the cells fetched: the first ``problems.cap`` breaking cells of
+    each rule, and every suspect cell for the precise checks of :mod:`ingestion.identifiers`.
+    So a clean file costs one scan, and Python never holds more than a batch of cells.
+
+    ``area_codes`` is the area lookup (:mod:`ingestion.areas`), needed when a column has role
+    ``area``.
+    """
     con = submission.con
-    for column in contract.table.columns:
-        if column.name not in submission.header:
+    areas_loaded = False
+    if area_codes is not None and any(c.role == "area" for c in contract.table.columns):
+        _load_areas(con, area_codes)
+        areas_loaded = True
+    scans: list[CellRule] = []
+    rules: list[CellRule] = []
+    for position, name in enumerate(submission.header):
+        c = f"c{position}"
+        column = _contract_column(contract, name)
+        # every column is scanned; a column named twice (reported by check_header) has the
+        # contract's rules checked on its first copy
+        if column is not None and submission.header.index(name) != position:
+            column = None
+        safe = _safe_sql(column, c, areas_loaded) if column is not None else None
+        scans.append(_scan_rule(name, c, contract.identifiers_forbidden, safe))
+        if column is not None:
+            rules.extend(_value_rules(column, c, areas_loaded))
+    everything = scans + rules
+    counts = _count(con, everything) if everything else []
+    for scan, n in zip(scans, counts[: len(scans)], strict=True):
+        if n:
+            _scan(con, scan, file, contract.identifiers_forbidden, problems)
+    for rule, n in zip(rules, counts[len(scans) :], strict=True):
+        if not n:
             continue
-        c = submission.column_sql(column.name)
-        for rule, condition, params, explain in _value_rules(column, c):
-            result = con.execute(
-                f"select _source_row, {c}, count(*) over () from {RELATION} "
-                f"where {condition} order by _source_row limit {problems.cap}",
-                params,
-            ).fetchall()
-            for row, value, _ in result:
-                problems.add(
-                    Reason(
-                        file=file, row=row, column=column.name, rule=rule, message=explain(value)
-                    )
+        assert rule.explain is not None
+        explain = rule.explain
+        listed = con.execute(
+            f"select _source_row, {rule.c} from {RELATION} where {rule.condition} "
+            f"order by _source_row limit {problems.cap}",
+            rule.params,
+        ).fetchall()
+        for row, value in listed:
+            problems.add(
+                Reason(
+                    file=file, row=row, column=rule.column, rule=rule.rule, message=explain(value)
                 )
-            if result:
-                problems.count_unlisted(rule, result[0][2] - len(result))
+            )
+        problems.count_unlisted(rule.rule, n - len(listed))
     _check_key(submission, contract, file, problems)
 
 
-def _value_rules(column: Column, c: str) -> list[ValueRule]:
+def _contract_column(contract: Contract, name: str) -> Column | None:
+    return next((c for c in contract.table.columns if c.name == name), None)
+
+
+def _count(con: duckdb.DuckDBPyConnection, rules: list[CellRule]) -> list[int]:
+    """How many cells meet each rule's condition, in one scan of the submission."""
+    selects = [f"count(*) filter (where {r.condition})" for r in rules]
+    params = [p for r in rules for p in r.params]
+    row = con.execute(f"select {', '.join(selects)} from {RELATION}", params).fetchone()
+    assert row is not None
+    return [int(n) for n in row]
+
+
+def _load_areas(con: duckdb.DuckDBPyConnection, area_codes: frozenset[str]) -> None:
+    codes = pa.table({"area_code": pa.array(sorted(area_codes), pa.string())})
+    con.register("area_lookup_arrow", codes)
+    try:
+        con.execute(f"create or replace table {AREAS} as select area_code from area_lookup_arrow")
+    finally:
+        con.unregister("area_lookup_arrow")
+
+
+def _safe_sql(column: Column, c: str, areas_loaded: bool) -> str | None:
+    """SQL condition for cells whose form rules out any identifier, so the scan can skip them.
+
+    A value the contract lists, a known area code, a period in the agreed format, a date (outside
+    a birth-date column) or a number of fewer than ten characters cannot hold one of the
+    identifiers looked for; anything else is scanned. Returns None when no cell is safe by form.
+    The conditions are written as the value rules write them, so DuckDB computes each once.
+    """
+    if is_birth_date_column(column.name):
+        return None
+    if column.allowed_values is not None:
+        if any(find_identifiers(v) for v in column.allowed_values):
+            return None
+        return _allowed_sql(column.allowed_values, c)
+    if column.role == "area" and areas_loaded:
+        return _known_area_sql(c)
+    if column.period_format is not None:
+        return FORMATS[column.period_format].valid_sql(c)
+    if column.type in ("integer", "decimal"):
+        return f"(length({c}) < 10 and try_cast({c} as double) is not null)"
+    if column.type == "date":
+        return f"(regexp_full_match({c}, '{DATE}') and try_cast({c} as date) is not null)"
+    return None
+
+
+def _allowed_sql(values: list[str], c: str) -> str:
+    """``list_contains`` of the contract's own values (a SQL list literal, quotes doubled)."""
+    listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"list_contains([{listed}], {c})"
+
+
+def _known_area_sql(c: str) -> str:
+    return f"({c} in (select area_code from {AREAS}))"
+
+
+def _scan_rule(name: str, c: str, identifiers: bool, safe: str | None) -> CellRule:
+    """The suspect cells of a column: possible formulas, and possible identifiers if forbidden."""
+    birth_column = identifiers and is_birth_date_column(name)
+    condition = formula_candidate_sql(c)
+    if birth_column:
+        condition = "true"
+    elif identifiers:
+        condition = f"{condition} or {candidate_sql(c, safe)}"
+    return CellRule(
+        rule="scan",
+        column=name,
+        c=c,
+        condition=f"({c} is not null and ({condition}))",
+        birth_column=birth_column,
+    )
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    scan: CellRule,
+    file: str,
+    identifiers: bool,
+    problems: Problems,
+) -> None:
+    """The precise checks on every suspect cell of one column, a batch at a time.
+
+    Every finding is counted; a reason is built only while it can still be listed.
+    """
+    result = con.execute(
+        f"select _source_row, {scan.c} from {RELATION} where {scan.condition} order by 1"
+    )
+    while batch := result.fetchmany(BATCH_ROWS):
+        for row, value in batch:
+            for rule in cell_rules(value, identifiers, scan.birth_column):
+                if problems.wants(rule):
+                    problems.add(reason_for(file, row, scan.column, rule))
+                else:
+                    problems.count_unlisted(rule, 1)
+
+
+def _value_rules(column: Column, c: str, areas_loaded: bool = False) -> list[CellRule]:
     """The rules a column's cells must follow."""
-    rules: list[ValueRule] = []
+    rules: list[CellRule] = []
+
+    def add(rule: str, condition: str, explain: Callable[[str | None], str], *params) -> None:
+        rules.append(CellRule(rule, column.name, c, f"({condition})", list(params), explain))
+
     if column.required:
-        rules.append(
-            (
-                "required",
-                f"{c} is null",
-                [],
-                lambda _: f"{column.name} needs a value in every row",
-            )
-        )
+        add("required", f"{c} is null", lambda _: f"{column.name} needs a value in every row")
     if column.type == "integer":
-        rules.append(
-            (
-                "type",
-                f"{c} is not null and (not regexp_full_match({c}, '{INTEGER}') "
-                f"or try_cast({c} as bigint) is null)",
-                [],
-                lambda v: f"{safe_excerpt(v)} is not a whole number; write digits only, e.g. 3",
-            )
+        add(
+            "type",
+            f"{c} is not null and (not regexp_full_match({c}, '{INTEGER}') "
+            f"or try_cast({c} as bigint) is null)",
+            lambda v: f"{safe_excerpt(v)} is not a whole number; write digits only, e.g. 3",
         )
     elif column.type == "decimal":
-        rules.append(
-            (
-                "type",
-                f"{c} is not null and not regexp_full_match({c}, '{DECIMAL}')",
-                [],
-                lambda v: (
-                    f"{safe_excerpt(v)} is not a number; write digits with a decimal "
-                    "point if needed, without thousands separators, % or £ (e.g. 23.2)"
-                ),
-            )
+        add(
+            "type",
+            f"{c} is not null and not regexp_full_match({c}, '{DECIMAL}')",
+            lambda v: (
+                f"{safe_excerpt(v)} is not a number; write digits with a decimal "
+                "point if needed, without thousands separators, % or £ (e.g. 23.2)"
+            ),
         )
     elif column.type == "date":
-        rules.append(
-            (
-                "type",
-                f"{c} is not null and (not regexp_full_match({c}, '{DATE}') "
-                f"or try_cast({c} as date) is null)",
-                [],
-                lambda v: f"{safe_excerpt(v)} is not a date written as YYYY-MM-DD",
-            )
+        add(
+            "type",
+            f"{c} is not null and (not regexp_full_match({c}, '{DATE}') "
+            f"or try_cast({c} as date) is null)",
+            lambda v: f"{safe_excerpt(v)} is not a date written as YYYY-MM-DD",
         )
     if column.allowed_values is not None:
         allowed = column.allowed_values
         shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
-        rules.append(
-            (
-                "allowed_values",
-                f"{c} is not null and not list_contains(?, {c})",
-                [allowed],
-                lambda v: (
-                    f"{safe_excerpt(v)} is not one of the allowed values ({shown}); "
-                    "values are case-sensitive"
-                ),
-            )
+        add(
+            "allowed_values",
+            f"{c} is not null and not {_allowed_sql(allowed, c)}",
+            lambda v: (
+                f"{safe_excerpt(v)} is not one of the allowed values ({shown}); "
+                "values are case-sensitive"
+            ),
         )
     if column.pattern is not None:
         pattern = column.pattern
-        rules.append(
-            (
-                "pattern",
-                f"{c} is not null and not regexp_full_match({c}, ?)",
-                [pattern],
-                lambda v: f"{safe_excerpt(v)} does not have the agreed form ({pattern})",
-            )
+        add(
+            "pattern",
+            f"{c} is not null and not regexp_full_match({c}, ?)",
+            lambda v: f"{safe_excerpt(v)} does not have the agreed form ({pattern})",
+            pattern,
+        )
+    if column.role == "area" and areas_loaded:
+        add(
+            "unknown_area",
+            f"{c} is not null and not {_known_area_sql(c)}",
+            lambda v: (
+                f"{safe_excerpt(v)} is not an area code the warehouse knows (the area lookup, "
+                "dbt_project/seeds/areas.csv); check the code, or ask for the area to be added"
+            ),
+        )
+    if column.period_format is not None:
+        period = FORMATS[column.period_format]
+        add(
+            "period_format",
+            f"{c} is not null and not {period.valid_sql(c)}",
+            lambda v: (
+                f"{safe_excerpt(v)} is not a {column.period_format} period as the contract "
+                f"agrees: {period.meaning}, e.g. {period.example!r}"
+            ),
         )
     if column.minimum is not None:
         minimum = column.minimum
-        rules.append(
-            (
-                "minimum",
-                f"try_cast({c} as double) < ?",
-                [minimum],
-                lambda v: f"{safe_excerpt(v)} is below the minimum of {minimum:g}",
-            )
+        add(
+            "minimum",
+            f"try_cast({c} as double) < ?",
+            lambda v: f"{safe_excerpt(v)} is below the minimum of {minimum:g}",
+            minimum,
         )
     if column.maximum is not None:
         maximum = column.maximum
-        rules.append(
-            (
-                "maximum",
-                f"try_cast({c} as double) > ?",
-                [maximum],
-                lambda v: f"{safe_excerpt(v)} is above the maximum of {maximum:g}",
-            )
+        add(
+            "maximum",
+            f"try_cast({c} as double) > ?",
+            lambda v: f"{safe_excerpt(v)} is above the maximum of {maximum:g}",
+            maximum,
         )
     return rules
 
@@ -245,27 +409,41 @@ def _check_key(submission: Submission, contract: Contract, file: str, problems: 
         return
     cols = [submission.column_sql(k) for k in key]
     keys = ", ".join(cols)
+    present = " and ".join(f"{c} is not null" for c in cols)
+    # Distinct hashes first (cheapest: as many as rows proves every key unique), then an exact
+    # grouping, and the rows are located only when some key does repeat.
+    hashed = submission.con.execute(
+        f"select count(*) = count(distinct hash({keys})) from {RELATION} where {present}"
+    ).fetchone()
+    if hashed and hashed[0]:
+        return
+    repeats = submission.con.execute(
+        f"select coalesce(sum(n - 1), 0) from (select count(*) as n from {RELATION} "
+        f"where {present} group by {keys} having count(*) > 1)"
+    ).fetchone()
+    total = int(repeats[0]) if repeats else 0
+    if not total:
+        return
     result = submission.con.execute(
         f"with keyed as (select _source_row, {keys}, "
         f"min(_source_row) over (partition by {keys}) as first_row from {RELATION} "
-        f"where {' and '.join(f'{c} is not null' for c in cols)}) "
-        f"select _source_row, first_row, {keys}, count(*) over () from keyed "
+        f"where {present}) "
+        f"select _source_row, first_row, {keys} from keyed "
         f"where _source_row <> first_row order by _source_row limit {problems.cap}"
     ).fetchall()
-    for row, first_row, *rest in result:
-        values = ", ".join(safe_excerpt(v) for v in rest[:-1])
+    for row, first_row, *values in result:
+        shown = ", ".join(safe_excerpt(v) for v in values)
         problems.add(
             Reason(
                 file=file,
                 row=row,
                 column=", ".join(key),
                 rule="duplicate_key",
-                message=f"the key ({', '.join(key)}) = ({values}) is already used by row "
+                message=f"the key ({', '.join(key)}) = ({shown}) is already used by row "
                 f"{first_row}; each key may appear once",
             )
         )
-    if result:
-        problems.count_unlisted("duplicate_key", result[0][-1] - len(result))
+    problems.count_unlisted("duplicate_key", total - len(result))
 
 
 def _describe_column(column: Column) -> str:

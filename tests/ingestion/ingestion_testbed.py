@@ -12,7 +12,8 @@ hand and exercises every column type and rule::
     note         string   dimension  free text
 
 Key: (area_code, period, measure). The register has a signed partner (``sefton_council``), one
-that never signed (``nhs_sefton``) and one that withdrew (``merseyside_police``).
+that never signed (``nhs_sefton``) and one that withdrew (``merseyside_police``). The area lookup
+of the testbed (``areas.csv``) knows the wards ``E05000930`` to ``E05000949``.
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ CONTRACT: dict[str, Any] = {
 }
 
 
+AREA_CODES = [f"E05{n:06d}" for n in range(930, 950)]
+
+
 def csv_text(rows: list[list[str]], header: list[str] | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -146,6 +150,14 @@ class Testbed:
     @property
     def partners_path(self) -> Path:
         return self.root / "partners.yml"
+
+    @property
+    def areas_path(self) -> Path:
+        return self.root / "areas.csv"
+
+    def write_areas(self, codes: list[str] | None = None) -> None:
+        lines = ["area_code,area_name", *(f"{c},Ward {c}" for c in codes or AREA_CODES)]
+        self.areas_path.write_text("\n".join(lines) + "\n")
 
     def write_partners(self, partners: list[dict[str, Any]] | None = None) -> None:
         self.partners_path.write_text(yaml.safe_dump(partners or PARTNERS, sort_keys=False))
@@ -186,6 +198,7 @@ class Testbed:
             self.data_dir,
             contracts_dir=self.contracts_dir,
             partners_path=self.partners_path,
+            areas_path=self.areas_path,
             **kwargs,
         )
 
@@ -203,4 +216,5 @@ def make_testbed(tmp_path: Path) -> Testbed:
     testbed = Testbed(tmp_path)
     testbed.write_partners()
     testbed.write_contract()
+    testbed.write_areas()
     return testbed

@@ -28,6 +28,8 @@ def cli(testbed, *args: str) -> subprocess.CompletedProcess:
             str(testbed.contracts_dir),
             "--partners",
             str(testbed.partners_path),
+            "--areas",
+            str(testbed.areas_path),
         ],
         cwd=testbed.root,
         env=env,
@@ -104,7 +106,10 @@ def test_run_reports_progress_and_a_summary(testbed) -> None:
         "OFFICIAL",
         "annual",
     ]
-    assert lines[-1] == ("contracts: 1 dataset(s) from 1 partner(s); 1 received, 0 never received")
+    assert lines[-1] == (
+        "contracts: 1 dataset(s) from 1 partner(s); 1 received, 0 never received; "
+        "catalogue written to catalogue/contracts.json"
+    )
 
 
 def test_run_fails_on_a_broken_contract(testbed) -> None:

@@ -69,6 +69,7 @@ def test_an_accepted_file_becomes_typed_parquet_with_lineage(testbed) -> None:
     assert [c["name"] for c in written["checks"]] == [
         "contract",
         "file_name",
+        "file_size",
         "partner_signed",
         "agreement_in_force",
         "readable",
@@ -78,6 +79,8 @@ def test_an_accepted_file_becomes_typed_parquet_with_lineage(testbed) -> None:
         "required",
         "types",
         "allowed_values",
+        "known_areas",
+        "periods",
         "ranges",
         "unique_key",
     ]
@@ -169,6 +172,7 @@ def test_value_problems_name_row_and_column(testbed) -> None:
         (2, "reported_on", "type"),
         (3, "count", "maximum"),
         (4, "area_code", "pattern"),
+        (4, "area_code", "unknown_area"),
         (4, "period", "required"),
         (4, "count", "minimum"),
         (4, "reported_on", "type"),
@@ -179,7 +183,7 @@ def test_value_problems_name_row_and_column(testbed) -> None:
     assert messages[(2, "reported_on")].startswith("'01/04/2010' is not a date")
     assert messages[(3, "count")] == "'1001' is above the maximum of 1000"
     assert "already used by row 1" in messages[(5, "area_code, period, measure")]
-    assert manifest.reasons_total == 10
+    assert manifest.reasons_total == 11
     assert testbed.files("raw") == []
 
 
@@ -220,6 +224,27 @@ def test_a_rejected_file_sent_again_is_checked_again(testbed) -> None:
     second = testbed.ingest_one()
     assert second.outcome == "rejected"
     assert second.submission_id == f"{first.submission_id}-2"
+
+
+def test_a_copy_that_keeps_the_file_times_is_a_new_delivery(testbed) -> None:
+    """rsync -t or cp -p keep the modification time: the change time still tells them apart."""
+    import os
+    import shutil
+
+    testbed.land(csv_text(GOOD_ROWS), partner="nhs_sefton")
+    testbed.write_contract(partner="nhs_sefton")
+    (testbed.contracts_dir / "sefton_council" / "ward_counts.yml").unlink()
+    kept = testbed.root / "kept.csv"
+    landed = testbed.data_dir / "landing" / "nhs_sefton" / "ward_counts" / "ward_counts_2009-10.csv"
+    shutil.copy2(landed, kept)
+    first = testbed.ingest_one()
+    assert first.outcome == "rejected"  # not signed
+
+    shutil.copy2(kept, landed)  # the same name, bytes and modification time
+    assert landed.stat().st_mtime_ns == first.landing_mtime_ns
+    os.utime(landed, ns=(landed.stat().st_atime_ns, first.landing_mtime_ns))
+    second = testbed.ingest_one()
+    assert second.submission_id == f"{first.submission_id}-2"  # checked again, not skipped
 
 
 def test_a_valid_nhs_number_in_free_text_is_a_breach(testbed) -> None:
