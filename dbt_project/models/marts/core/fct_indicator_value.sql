@@ -26,6 +26,7 @@ keyed as (
         indicator_values.denominator,
         indicator_values.submission_id,
         indicator_values.partner_id,
+        indicator_values.marking,
         indicator_values.dataset_id,
         indicator_values.source_file,
         indicator_values.source_row_number,
@@ -50,7 +51,12 @@ revisions as (
         ) as revision_number,
         count(*) over (
             partition by indicator_id, area_code, period_id, value_type
-        ) as revision_count
+        ) as revision_count,
+        -- when the next revision arrived: until then this one was the figure known
+        lead(received_at) over (
+            partition by indicator_id, area_code, period_id, value_type
+            order by received_at asc, submission_id asc
+        ) as superseded_at
     from keyed
 
 ),
@@ -70,13 +76,15 @@ final as (
         cast(denominator as double) as denominator,
         cast(submission_id as {{ dbt.type_string() }}) as submission_id,
         cast(partner_id as {{ dbt.type_string() }}) as partner_id,
+        cast(marking as {{ dbt.type_string() }}) as marking,
         cast(dataset_id as {{ dbt.type_string() }}) as dataset_id,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
         cast(source_row_number as {{ dbt.type_int() }}) as source_row_number,
         cast(source_column as {{ dbt.type_string() }}) as source_column,
         cast(received_at as timestamp) as received_at,
         cast(revision_number as {{ dbt.type_int() }}) as revision_number,
-        revision_number = revision_count as is_latest_revision
+        revision_number = revision_count as is_latest_revision,
+        cast(superseded_at as timestamp) as superseded_at
     from revisions
 
 )

@@ -53,7 +53,9 @@ final as (
         indicator_values.received_at,
         indicator_values.indicator_value_id,
         indicator_values.indicator_id,
-        indicator_values.period_id
+        indicator_values.period_id,
+        indicator_values.partner_id,
+        indicator_values.marking
     from indicator_values
     inner join indicators
         on indicator_values.indicator_id = indicators.indicator_id

@@ -71,7 +71,9 @@ final as (
         cast(scorecard_objectives.sort_order as {{ dbt.type_int() }}) as scorecard_sort_order,
         cast(latest.source_row_number as {{ dbt.type_int() }}) as source_row_number,
         cast(latest.notes as {{ dbt.type_string() }}) as notes,
-        cast(latest.received_at as timestamp) as received_at
+        cast(latest.received_at as timestamp) as received_at,
+        cast(latest.partner_id as {{ dbt.type_string() }}) as partner_id,
+        cast(latest.marking as {{ dbt.type_string() }}) as marking
     from latest
     left join scorecard_objectives
         on latest.scorecard = scorecard_objectives.scorecard
