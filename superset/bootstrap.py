@@ -10,7 +10,9 @@ Run with the Superset environment's Python, from anywhere:
 ``init`` (alias ``bootstrap``) is idempotent and does in one process what would otherwise take four
 ``superset`` commands (each pays ~17 s of start-up): ``db upgrade``, create or update the
 admin user, ``init`` (roles and permissions), then import ``superset/assets/`` with
-overwrite, the database connection pointed at ``$UNDERSTOOD_DATA_DIR/warehouse``.
+overwrite, the database connection pointed at ``$UNDERSTOOD_DATA_DIR/warehouse``, and
+last the roles, demo users and row-level security of ``superset/access.yml``
+(``access_control.py``).
 The import uses Superset's ``ImportAssetsCommand`` (the command behind
 ``POST /api/v1/assets/import/``), which overwrites databases, datasets, charts and
 dashboards; ``superset import-dashboards`` overwrites only the dashboards and keeps
@@ -25,6 +27,8 @@ Environment (see superset_config.py for the rest):
     SUPERSET_ADMIN_PASSWORD   required by ``init``
     SUPERSET_ADMIN_USER       default ``admin``
     SUPERSET_ADMIN_EMAIL      default ``<user>@localhost``
+    SUPERSET_ANALYST_USER, SUPERSET_ANALYST_PASSWORD   the demo analyst (access.yml)
+    SUPERSET_PARTNER_USER, SUPERSET_PARTNER_PASSWORD   the demo partner viewer
     UNDERSTOOD_DATA_DIR       default ``data/`` in the repository
     SUPERSET_HOME             default ``$UNDERSTOOD_DATA_DIR/superset``
 """
@@ -47,6 +51,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+from access_control import AccessError, AccessSpec, apply_access, load_access
 
 SUPERSET_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SUPERSET_DIR.parent
@@ -144,6 +149,10 @@ def bootstrap() -> None:
         raise BootstrapError("SUPERSET_ADMIN_PASSWORD is not set.")
     admin_email = os.environ.get("SUPERSET_ADMIN_EMAIL") or f"{admin_user}@localhost"
     contents = asset_contents()
+    try:
+        access = load_access()
+    except AccessError as error:
+        raise BootstrapError(f"superset/access.yml: {error}") from error
     if not warehouse_path().exists():
         step(
             f"warning: no published warehouse at {warehouse_path()} yet; the dashboard "
@@ -154,9 +163,11 @@ def bootstrap() -> None:
     step(f"loading Superset (about 20 s; its own output goes to {log})")
     try:
         with output_to(log):
-            set_up_superset(admin_user, admin_password, admin_email, contents)
+            set_up_superset(admin_user, admin_password, admin_email, contents, access)
     except BootstrapError:
         raise
+    except AccessError as error:
+        raise BootstrapError(f"superset/access.yml: {error}") from error
     except Exception as error:
         raise BootstrapError(
             f"{type(error).__name__}: {error}\nlast lines of {log}:\n{tail(log)}"
@@ -165,15 +176,22 @@ def bootstrap() -> None:
     elapsed = time.monotonic() - started
     print(
         f"Superset bootstrap done in {elapsed:.0f} s: {asset_summary(contents)} imported, "
-        f"admin user {admin_user!r}, warehouse {warehouse_path()}",
+        f"admin user {admin_user!r}, {len(access.roles)} roles and "
+        f"{len(access.rules)} row-level security rules from access.yml, "
+        f"warehouse {warehouse_path()}",
         flush=True,
     )
 
 
 def set_up_superset(
-    admin_user: str, admin_password: str, admin_email: str, contents: dict[str, str]
+    admin_user: str,
+    admin_password: str,
+    admin_email: str,
+    contents: dict[str, str],
+    access: AccessSpec,
 ) -> None:
-    """``superset db upgrade``, the admin user, ``superset init`` and the import, in-process."""
+    """``superset db upgrade``, the admin user, ``superset init``, the import and the access
+    rules, in-process."""
     # Imported here: Superset reads SUPERSET_CONFIG_PATH at import time.
     from flask_migrate import upgrade
     from superset.app import create_app
@@ -216,6 +234,10 @@ def set_up_superset(
         step(f"importing assets ({asset_summary(contents)}) with overwrite")
         with override_user(user):
             ImportAssetsCommand(contents).run()
+
+        # After the import: datasource permissions exist once the datasets do.
+        step("roles, users and row-level security from access.yml")
+        apply_access(access, step)
 
 
 @contextmanager

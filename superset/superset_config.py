@@ -7,6 +7,10 @@ SUPERSET_SECRET_KEY          required; signs sessions and encrypts stored creden
 SUPERSET_METADATA_URI        metadata database (default: SQLite under the data directory)
 SUPERSET_REDIS_URL           optional; when set, Redis holds Superset's caches
 SUPERSET_SESSION_COOKIE_SECURE  ``true`` when Superset is served over HTTPS
+SUPERSET_PROXY_FIX           ``true`` behind a reverse proxy (trust X-Forwarded-*)
+SUPERSET_EMBEDDED            ``true`` to allow embedding dashboards with guest tokens; then
+                             SUPERSET_GUEST_TOKEN_SECRET (signs them) and
+                             SUPERSET_EMBED_ORIGINS (space-separated origins that may frame)
 UNDERSTOOD_DATA_DIR          the project's data directory (default: ``data/`` in the repo)
 SUPERSET_HOME                Superset's own state: metadata, logs, pid file
                              (default: ``$UNDERSTOOD_DATA_DIR/superset``)
@@ -63,16 +67,85 @@ SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URI") or (
 )
 
 # --- security -------------------------------------------------------------------------
+# Forms and the REST API's state-changing calls need a CSRF token (API clients fetch one
+# from /api/v1/security/csrf_token/). The session cookie is out of reach of scripts, is not
+# sent on cross-site requests, and only over HTTPS once SUPERSET_SESSION_COOKIE_SECURE is set
+# (serving over plain HTTP with it set would make logging in impossible).
 WTF_CSRF_ENABLED = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SUPERSET_SESSION_COOKIE_SECURE")
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+# Behind a reverse proxy that terminates TLS, trust its X-Forwarded-* headers.
+ENABLE_PROXY_FIX = _flag("SUPERSET_PROXY_FIX")
+# Accounts are made by superset/bootstrap.py from access.yml, never by self-registration,
+# and anonymous visitors get nothing (the Public role stays empty).
+AUTH_USER_REGISTRATION = False
+PUBLIC_ROLE_LIKE = None
+# Slow down password guessing on the login form and the API login.
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "5 per second"
+RATELIMIT_ENABLED = True
 # Only sqlite and shillelagh are refused by default; keep the guard on.
 PREVENT_UNSAFE_DB_CONNECTIONS = True
+# Errors name what failed, never Python's stack.
+SHOW_STACKTRACE = False
+DEBUG = False
 
-# No feature flags beyond Superset's defaults: dashboards are shared by role, and
-# DASHBOARD_RBAC is not needed for one dashboard.
-FEATURE_FLAGS: dict[str, bool] = {}
+# Security headers (flask-talisman). The content security policy allows this server only:
+# Superset's defaults also allow map tiles, a telemetry pixel and web fonts from other
+# hosts, which the dashboards here do not use.
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+        "frame-ancestors": ["'self'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,  # TLS is the proxy's job; SUPERSET_SESSION_COOKIE_SECURE marks it
+    "session_cookie_secure": SESSION_COOKIE_SECURE,
+    "frame_options": "SAMEORIGIN",
+    "strict_transport_security": SESSION_COOKIE_SECURE,
+}
+
+# Row-level security needs no feature flag: it is always on (rules in superset/access.yml).
+# Embedding dashboards in a partner's own site is off unless SUPERSET_EMBEDDED is set: it
+# opens the guest-token endpoint. Guests get the Partner Viewer role, so the OFFICIAL-rows
+# rule applies to them as well, and the guest token's own rules narrow it further.
+EMBEDDED = _flag("SUPERSET_EMBEDDED")
+FEATURE_FLAGS: dict[str, bool] = {
+    "EMBEDDED_SUPERSET": EMBEDDED,
+    # Partners never have SQL Lab and the roles that do are not row-restricted.
+    "RLS_IN_SQLLAB": False,
+    # Jinja in SQL would let SQL Lab users template queries; nothing here needs it.
+    "ENABLE_TEMPLATE_PROCESSING": False,
+}
+GUEST_ROLE_NAME = "Partner Viewer"
+GUEST_TOKEN_JWT_SECRET = os.environ.get("SUPERSET_GUEST_TOKEN_SECRET", "")
+if EMBEDDED and len(GUEST_TOKEN_JWT_SECRET) < 32:
+    raise RuntimeError(
+        "SUPERSET_EMBEDDED is set: export SUPERSET_GUEST_TOKEN_SECRET (32 characters or more) "
+        "to sign guest tokens."
+    )
+if EMBEDDED:
+    TALISMAN_CONFIG["content_security_policy"]["frame-ancestors"] = [
+        "'self'",
+        *os.environ.get("SUPERSET_EMBED_ORIGINS", "").split(),
+    ]
+    TALISMAN_CONFIG["frame_options"] = None
+if not GUEST_TOKEN_JWT_SECRET:
+    # Never Superset's published default; guest tokens are refused while embedding is off.
+    GUEST_TOKEN_JWT_SECRET = SECRET_KEY + "-guest"
 
 # --- caches -----------------------------------------------------------------------------
 # Chart data is cached for an hour at most, so a nightly publish shows within the hour

@@ -2,7 +2,11 @@
 
 The tests run from the Airflow environment, which does not have Superset: the server and
 the bootstrap run as subprocesses of ``.venv/superset``. They serve a copy of the warehouse
-that the real nightly pipeline published from the bundled samples.
+that the real nightly pipeline published from the bundled samples, plus two restricted
+(OFFICIAL-SENSITIVE) probe rows, so row-level security has something to hide.
+
+Three users: the admin, and the demo analyst and partner viewer that ``bootstrap.py init``
+creates from superset/access.yml with names and passwords from the environment.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
 import requests
+from access_probes import add_restricted_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_DIR = REPO_ROOT / "superset"
@@ -40,15 +45,18 @@ class SupersetServer:
     admin_password: str
     warehouse: Path
     env: dict[str, str]
+    # role -> (username, password): "admin", "analyst", "partner"
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def api_session(self) -> requests.Session:
+    def api_session(self, role: str = "admin") -> requests.Session:
         """A requests session logged in through the REST API, with a CSRF token."""
+        username, password = self.users.get(role, (self.admin_user, self.admin_password))
         session = requests.Session()
         response = session.post(
             f"{self.url}/api/v1/security/login",
             json={
-                "username": self.admin_user,
-                "password": self.admin_password,
+                "username": username,
+                "password": password,
                 "provider": "db",
                 "refresh": False,
             },
@@ -102,6 +110,7 @@ def superset_server(
     warehouse = data_dir / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir(parents=True)
     shutil.copyfile(nightly_run[0] / "warehouse" / "warehouse.duckdb", warehouse)
+    add_restricted_rows(warehouse)
 
     env = {
         **os.environ,
@@ -111,6 +120,10 @@ def superset_server(
         "SUPERSET_METADATA_URI": f"sqlite:///{state / 'superset.db'}?check_same_thread=false",
         "SUPERSET_ADMIN_USER": "admin",
         "SUPERSET_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "SUPERSET_ANALYST_USER": "analyst",
+        "SUPERSET_ANALYST_PASSWORD": secrets.token_urlsafe(16),
+        "SUPERSET_PARTNER_USER": "police_viewer",
+        "SUPERSET_PARTNER_PASSWORD": secrets.token_urlsafe(16),
     }
     env.pop("SUPERSET_REDIS_URL", None)
     env.pop("SUPERSET_CONFIG_PATH", None)
@@ -121,6 +134,10 @@ def superset_server(
         admin_password=env["SUPERSET_ADMIN_PASSWORD"],
         warehouse=warehouse,
         env=env,
+        users={
+            role: (env[f"SUPERSET_{key}_USER"], env[f"SUPERSET_{key}_PASSWORD"])
+            for role, key in (("admin", "ADMIN"), ("analyst", "ANALYST"), ("partner", "PARTNER"))
+        },
     )
     server.run_bootstrap("init")
     try:

@@ -174,11 +174,24 @@ def test_a_publish_is_served_without_restart(superset_server, api) -> None:
 
 
 def test_bootstrap_again_changes_nothing(superset_server, api) -> None:
+    url = superset_server.url
+    resources = (
+        "database", "dataset", "chart", "dashboard", "rowlevelsecurity",
+        "security/roles", "security/users",
+    )  # fmt: skip
+
+    def counts() -> dict[str, int]:
+        return {
+            resource: api.get(f"{url}/api/v1/{resource}/", timeout=30).json()["count"]
+            for resource in resources
+        }
+
+    before = counts()
     result = superset_server.run_bootstrap("init")
     assert "Superset bootstrap done" in result.stdout
-    url = superset_server.url
-    counts = {
-        resource: api.get(f"{url}/api/v1/{resource}/").json()["count"]
-        for resource in ("database", "dataset", "chart", "dashboard")
-    }
-    assert counts == {"database": 1, "dataset": 2, "chart": 5, "dashboard": 1}
+    after = counts()
+    assert after == before
+    assert {key: after[key] for key in resources[:4]} == {
+        "database": 1, "dataset": 2, "chart": 5, "dashboard": 1,
+    }  # fmt: skip
+    assert after["security/users"] == 3  # admin, analyst, partner viewer
