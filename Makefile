@@ -42,7 +42,7 @@ CREDENTIALS := $(UNDERSTOOD_DATA_DIR)/demo_credentials.env
 RUN_DIR := $(UNDERSTOOD_DATA_DIR)/run
 say = printf '\n\033[1m== %s\033[0m\n' "$(1)"
 
-.PHONY: help demo test envs samples airflow-init dbt-parse nightly superset-init serve stop lint clean
+.PHONY: help demo test envs samples airflow-init dbt-parse nightly superset-init serve stop lint sql docs bench retention clean FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,12 +87,34 @@ samples: ## copy the bundled sample submissions into data/landing/
 		mkdir -p "$(UNDERSTOOD_DATA_DIR)/landing/$$(dirname "$$f")"; \
 		cp "$$f" "$(UNDERSTOOD_DATA_DIR)/landing/$$f"; echo "  landed $${f#./}"; done
 
-$(CREDENTIALS):
+# Demo credentials: generated once, kept across runs; keys added later are filled in on the next run.
+define CREDENTIALS_PY
+import pathlib, secrets, sys
+path = pathlib.Path(sys.argv[1])
+wanted = {
+    "SUPERSET_ADMIN_USER": "admin", "SUPERSET_ADMIN_PASSWORD": 12,
+    "SUPERSET_ANALYST_USER": "analyst", "SUPERSET_ANALYST_PASSWORD": 12,
+    "SUPERSET_PARTNER_USER": "police_viewer", "SUPERSET_PARTNER_PASSWORD": 12,
+    "AIRFLOW_ADMIN_USER": "admin", "AIRFLOW_ADMIN_PASSWORD": 12,
+    "SUPERSET_SECRET_KEY": 32,
+    "UNDERSTOOD_PSEUDONYMISATION_KEY": 48,
+}
+lines = path.read_text().splitlines() if path.exists() else []
+have = {line.split("=", 1)[0] for line in lines if "=" in line}
+added = [f"{k}={v if isinstance(v, str) else secrets.token_urlsafe(v)}"
+         for k, v in wanted.items() if k not in have]
+if added:
+    path.write_text("\n".join(lines + added) + "\n")
+    print(f"  demo credentials: {len(added)} generated in {path}")
+endef
+export CREDENTIALS_PY
+
+$(CREDENTIALS): FORCE
 	@mkdir -p $(dir $@)
-	@umask 077; $(PY_AIRFLOW) -c 'import secrets; t = secrets.token_urlsafe; \
-	print(f"SUPERSET_ADMIN_USER=admin\nSUPERSET_ADMIN_PASSWORD={t(12)}\nAIRFLOW_ADMIN_USER=admin\nAIRFLOW_ADMIN_PASSWORD={t(12)}\nSUPERSET_SECRET_KEY={t(32)}")' > $@
+	@umask 077; $(PY_AIRFLOW) -c "$$CREDENTIALS_PY" $@
 	@chmod 600 $@
-	@echo "  generated demo credentials in $@"
+
+FORCE:
 
 airflow-init: $(CREDENTIALS) ## migrate Airflow's metadata database and write the admin password
 	@$(call say,Airflow metadata database)
@@ -108,7 +130,7 @@ dbt-parse: ## write dbt's manifest.json, which the DAG reads instead of running 
 
 nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/
 	@$(call say,nightly DAG: airflow dags test sefton_nightly (full log: $(AIRFLOW_HOME)/nightly.log))
-	@start=$$(date +%s); \
+	@start=$$(date +%s); set -a; source $(CREDENTIALS); set +a; \
 	AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -unE \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=-1 .*/  running \1/p' \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=([0-9]+) .*/  running \1 [\2]/p' \
@@ -154,6 +176,24 @@ lint: ## ruff (Python) and sqlfluff with the dbt templater (SQL)
 	@cd $(ROOT)/dbt_project && $(VENV)/dbt/bin/sqlfluff lint models --processes 2 --disable-progress-bar
 	@echo "  ruff and sqlfluff clean"
 
+sql: ## read-only SQL shell on the published warehouse (ARGS='-c "select 1"' or ARGS=file.sql)
+	@$(PY_AIRFLOW) $(ROOT)/superset/sql_shell.py $(ARGS)
+
+bench: ## run every benchmark; results in benchmarks/results/latest.json and a table
+	@$(call say,benchmarks)
+	@$(PY_AIRFLOW) $(ROOT)/benchmarks/run_all.py
+
+retention: ## delete archived, raw and quarantined files past their contract's retention
+	@$(PY_AIRFLOW) -m ingestion retention
+
+DOCS_PORT ?= 8081
+docs: ## dbt docs built offline from a copy of the published warehouse, served on http://localhost:8081
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	[ ! -f $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.duckdb ] || cp $(UNDERSTOOD_DATA_DIR)/warehouse/warehouse.duckdb $$tmp/; \
+	cd $(ROOT)/dbt_project && UNDERSTOOD_WAREHOUSE_PATH=$$tmp/warehouse.duckdb $(DBT) docs generate --static --quiet --profiles-dir . --project-dir .
+	@echo "docs: dbt_project/target/static_index.html, serving on http://localhost:$(DOCS_PORT) (Ctrl-C to stop)"
+	@$(PY_AIRFLOW) -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory $(ROOT)/dbt_project/target
+
 clean: stop ## remove everything generated under data/ (keeps data/samples)
-	@cd $(UNDERSTOOD_DATA_DIR) && rm -rf landing archive manifests quarantine raw incidents warehouse airflow superset run demo_credentials.env
+	@cd $(UNDERSTOOD_DATA_DIR) && rm -rf landing archive manifests quarantine raw incidents catalogue reports warehouse airflow superset run .locks demo_credentials.env
 	@echo "clean: data/ reset to the bundled samples"
