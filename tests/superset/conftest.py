@@ -25,17 +25,12 @@ import duckdb
 import pytest
 import requests
 from access_probes import add_restricted_rows
+from harness import free_port, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_DIR = REPO_ROOT / "superset"
 SUPERSET_PYTHON = REPO_ROOT / ".venv" / "superset" / "bin" / "python"
 BOOTSTRAP = SUPERSET_DIR / "bootstrap.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -125,7 +120,6 @@ def superset_server(
         "SUPERSET_PARTNER_USER": "police_viewer",
         "SUPERSET_PARTNER_PASSWORD": secrets.token_urlsafe(16),
     }
-    env.pop("SUPERSET_REDIS_URL", None)
     env.pop("SUPERSET_CONFIG_PATH", None)
     port = free_port()
     server = SupersetServer(
@@ -139,13 +133,17 @@ def superset_server(
             for role, key in (("admin", "ADMIN"), ("analyst", "ANALYST"), ("partner", "PARTNER"))
         },
     )
-    server.run_bootstrap("init")
-    try:
-        server.run_bootstrap("serve", "--port", str(port), "--workers", "2", timeout=300)
-        yield server
-    finally:
-        server.run_bootstrap("stop")
-        _wait_closed(port)
+    # Redis holds Superset's caches, as in production: chart results are cached, so the tests
+    # see what a partner sees between a publish and the refresh that follows it.
+    with redis_server() as redis_url:
+        env["SUPERSET_REDIS_URL"] = redis_url
+        server.run_bootstrap("init")
+        try:
+            server.run_bootstrap("serve", "--port", str(port), "--workers", "2", timeout=300)
+            yield server
+        finally:
+            server.run_bootstrap("stop")
+            _wait_closed(port)
 
 
 def _wait_closed(port: int, timeout: float = 30) -> None:

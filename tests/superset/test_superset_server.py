@@ -16,6 +16,8 @@ import duckdb
 import pytest
 import requests
 
+from ingestion.dashboards import FINGERPRINT_KEY, RefreshResult, refresh_superset
+
 pytestmark = pytest.mark.slow
 
 WAREHOUSE_NAME = "Sefton Understood warehouse"
@@ -155,20 +157,53 @@ def test_file_guard_holds_when_the_connection_is_edited(superset_server, api) ->
         assert restored.status_code == 200, restored.text
 
 
+def chart_result(session: requests.Session, url: str, chart_id: int) -> dict[str, Any]:
+    response = session.get(f"{url}/api/v1/chart/{chart_id}/data/", timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()["result"][0]
+
+
+def refresh(superset_server) -> RefreshResult:
+    """What the nightly DAG's refresh_dashboards task does after a publish."""
+    return refresh_superset(
+        superset_server.warehouse,
+        superset_server.url,
+        superset_server.admin_user,
+        superset_server.admin_password,
+    )
+
+
 def test_a_publish_is_served_without_restart(superset_server, api) -> None:
-    """Replacing the warehouse file (os.replace, as a publish does) shows at once:
-    Superset holds no DuckDB connection between queries."""
+    """Replacing the warehouse file (os.replace, as a publish does) needs no restart: Superset
+    holds no DuckDB connection between queries. Charts answer from Redis until the nightly
+    DAG's refresh_dashboards step tells Superset which datasets changed; then every chart of
+    those datasets shows the new warehouse, and the unchanged ones keep their cache."""
     url = superset_server.url
     chart = find_one(api, url, "chart", "slice_name", SCORECARD_TABLE_CHART)
-    chart_rows(api, url, chart["id"])  # a query before the publish
+    other = find_one(api, url, "dataset", "table_name", "indicator_values")
+    refresh(superset_server)  # fingerprints as served now
+    chart_result(api, url, chart["id"])
+    assert chart_result(api, url, chart["id"])["is_cached"]
     backup = superset_server.warehouse.with_name("warehouse.before-probe.duckdb")
     shutil.copyfile(superset_server.warehouse, backup)
     try:
         superset_server.publish_with_probe_row("NI 999")
-        codes = {row["indicator_code"] for row in chart_rows(api, url, chart["id"])}
-        assert "NI 999" in codes
+        stale = chart_result(api, url, chart["id"])
+        assert stale["is_cached"]
+        assert "NI 999" not in {row["indicator_code"] for row in stale["data"]}
+
+        result = refresh(superset_server)
+        assert result.refreshed == ["marts.published_scorecard"]
+        assert "marts.indicator_values" in result.unchanged
+        fresh = chart_result(api, url, chart["id"])
+        assert not fresh["is_cached"]
+        assert "NI 999" in {row["indicator_code"] for row in fresh["data"]}
+        assert refresh(superset_server).refreshed == []  # nothing changed since
+        extra = api.get(f"{url}/api/v1/dataset/{other['id']}").json()["result"]["extra"]
+        assert FINGERPRINT_KEY in json.loads(extra)
     finally:
         os.replace(backup, superset_server.warehouse)
+        refresh(superset_server)
     codes = {row["indicator_code"] for row in chart_rows(api, url, chart["id"])}
     assert "NI 999" not in codes
 
