@@ -195,3 +195,60 @@ def test_readers_during_the_nightly_runs_see_no_error(faults, mode) -> None:
     expected = faults["before"]["marts.published_scorecard"][0]
     assert {r["rows"] for r in reads} == {expected}  # a whole warehouse every time
     assert len({r["tables"] for r in reads}) == 1
+
+
+# --- `make nightly` itself killed, whole, at other moments ---------------------------------------
+
+# The lines `airflow dags test` logs as it starts a task, for the moments the run is killed at.
+TASK_STARTED = {
+    "ingesting": re.compile(r"\[DAG TEST\] starting task_id=ingest map_index=0 "),
+    "publishing": re.compile(r"\[DAG TEST\] starting task_id=publish "),
+}
+
+
+def kill_everything_at(data_dir: Path, run: subprocess.Popen, moment: str) -> None:
+    """SIGKILL `make nightly`, Airflow and any dbt at once, as a power cut would."""
+    log = data_dir / "airflow" / "nightly.log"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:
+        if log.exists() and TASK_STARTED[moment].search(log.read_text(errors="replace")):
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(30)
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the run ended before {moment}:\n{run.communicate()[0][-3000:]}")
+
+
+@pytest.mark.parametrize("moment", sorted(TASK_STARTED))
+def test_make_nightly_killed_at_any_moment_is_whole_and_converges(
+    nightly_run, dbt_manifest, tmp_path, moment
+) -> None:
+    """A kill while files are being ingested, or just as the new warehouse is being published:
+    the published warehouse is always a whole one (yesterday's, or today's if the rename had
+    happened), no landed file is lost, and `make nightly` run again converges on the warehouse
+    the same files give."""
+    data_dir = copy_data_dir(nightly_run[0], tmp_path / "data")
+    warehouse = data_dir / "warehouse" / "warehouse.duckdb"
+    before = fingerprint(warehouse)
+    deliveries = built_from_manifests(dbt_manifest)
+    land_samples(data_dir)
+    landed = sorted(p.name for p in (data_dir / "landing").rglob("*") if p.is_file())
+    try:
+        kill_everything_at(data_dir, nightly(data_dir), moment)
+        stop_processes(data_dir)  # nothing of the killed run lives on
+        after_kill = fingerprint(warehouse)
+        assert same_but_deliveries(before, after_kill, deliveries) == []
+
+        # every landed file is still in the landing zone, or has its manifest
+        manifests = [json.loads(p.read_text()) for p in (data_dir / "manifests").glob("*.json")]
+        recorded = {Path(m["source_file"]).name for m in manifests}
+        waiting = {p.name for p in (data_dir / "landing").rglob("*") if p.is_file()}
+        assert set(landed) <= recorded | waiting
+
+        rerun = nightly(data_dir)
+        output = rerun.communicate(timeout=400)[0]
+        assert rerun.returncode == 0, output[-3000:]
+    finally:
+        stop_processes(data_dir)
+    assert same_but_deliveries(before, fingerprint(warehouse), deliveries) == []
+    assert not (data_dir / "warehouse" / "warehouse.next.duckdb").exists()
