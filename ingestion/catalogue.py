@@ -6,7 +6,8 @@ contracts``. dbt reads it as the source of ``dim_source``: what data is shared, 
 under which arrangement, at what geography, refreshed how often, and whether it is synthetic.
 
 Fields: ``dataset_id``, ``partner_id``, ``partner_name``, ``title``, ``theme``,
-``geography_level``, ``refresh_period``, ``cadence``, ``agreement_reference``, ``category``,
+``geography_level``, ``refresh_period``, ``cadence``, ``due_day`` (days after a period ends
+that its file is due; null when the contract sets none), ``agreement_reference``, ``category``,
 ``is_sensitive``, ``marking``, ``retention`` (ISO 8601 duration), ``valid_from`` and ``valid_to``
 (ISO dates, ``valid_to`` null when open-ended), ``small_number_threshold`` (null when none) and
 ``is_synthetic``. Contracts that cannot be used are left out until they are mended.
@@ -37,6 +38,7 @@ def entry(contract: Contract, partner: Partner | None) -> dict[str, Any]:
         "geography_level": contract.geography_level,
         "refresh_period": contract.refresh_period,
         "cadence": contract.delivery.cadence,
+        "due_day": contract.delivery.due_day,
         "agreement_reference": agreement.reference,
         "category": agreement.category,
         "is_sensitive": agreement.sensitive,

@@ -17,6 +17,7 @@ typed as (
         cast(nullif(trim(geography_level), '') as {{ dbt.type_string() }}) as geography_level,
         cast(nullif(trim(refresh_period), '') as {{ dbt.type_string() }}) as refresh_period,
         cast(nullif(trim(cadence), '') as {{ dbt.type_string() }}) as cadence,
+        cast(due_day as {{ dbt.type_int() }}) as due_day,
         cast(
             nullif(trim(agreement_reference), '') as {{ dbt.type_string() }}
         ) as agreement_reference,

@@ -24,6 +24,7 @@ renamed as (
         cast(rows_loaded as bigint) as rows_loaded,
         cast(checks as json) as checks,
         cast(reasons as json) as reasons,
+        cast(reasons_total as bigint) as reasons_total,
         cast(archive_path as varchar) as archive_path,
         cast(raw_path as varchar) as raw_path,
         cast(quarantine_path as varchar) as quarantine_path,
