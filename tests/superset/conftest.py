@@ -25,6 +25,7 @@ import duckdb
 import pytest
 import requests
 from access_probes import add_restricted_rows
+from browser import CHROMIUM, CHROMIUM_ARGS
 from harness import free_port, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +154,17 @@ def _wait_closed(port: int, timeout: float = 30) -> None:
             if sock.connect_ex(("127.0.0.1", port)) != 0:
                 return
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's package; ``.ci/run`` installs it), one per test module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

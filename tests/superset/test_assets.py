@@ -17,6 +17,17 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = REPO_ROOT / "superset" / "assets"
 SOURCE_NOTE = "Source: Q4 2009/10 National Indicator scorecards as published by Sefton Council"
+# slug -> title, and the columns its native filters target
+DASHBOARD_TITLES = {
+    "partnership-scorecard": "Partnership scorecard",
+    "theme-summary": "Theme summary",
+    "reconciliation": "Reconciliation",
+}
+DASHBOARD_FILTER_COLUMNS = {
+    "partnership-scorecard": {"scorecard", "rag"},
+    "theme-summary": {"strategic_objective", "basis", "scorecard"},
+    "reconciliation": {"scorecard", "status"},
+}
 
 
 def load(folder: str) -> dict[str, dict[str, Any]]:
@@ -32,12 +43,26 @@ CHARTS = load("charts")
 DASHBOARDS = load("dashboards")
 DATASETS_BY_UUID = {config["uuid"]: config for config in DATASETS.values()}
 CHARTS_BY_UUID = {config["uuid"]: config for config in CHARTS.values()}
+DASHBOARDS_BY_SLUG = {config["slug"]: config for config in DASHBOARDS.values()}
 
 
 def dataset_fields(dataset: dict[str, Any]) -> tuple[set[str], set[str]]:
     columns = {column["column_name"] for column in dataset["columns"]}
     metrics = {metric["metric_name"] for metric in dataset.get("metrics", [])}
     return columns, metrics
+
+
+def dashboard_components(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in dashboard["position"].items() if isinstance(value, dict)}
+
+
+def dashboard_chart_ids(dashboard: dict[str, Any]) -> dict[int, str]:
+    """chartId -> chart uuid of the charts placed on a dashboard."""
+    return {
+        component["meta"]["chartId"]: component["meta"]["uuid"]
+        for component in dashboard_components(dashboard).values()
+        if component["type"] == "CHART"
+    }
 
 
 def test_metadata_declares_an_assets_bundle() -> None:
@@ -97,10 +122,26 @@ def test_every_chart_links_to_a_dataset_and_names_its_fields() -> None:
             *[json.loads(order)[0] for order in params.get("order_by_cols", [])],
             *[rule["column"] for rule in params.get("conditional_formatting", [])],
             *([params["x_axis"]] if "x_axis" in params else []),
+            *[
+                adhoc["subject"]
+                for adhoc in params.get("adhoc_filters", [])
+                if adhoc["expressionType"] == "SIMPLE"
+            ],
         ]
         assert set(named_columns) <= columns, name
-        named_metrics = [*params.get("metrics", []), *filter(None, [params.get("metric")])]
+        named_metrics = [
+            *params.get("metrics", []),
+            *filter(None, [params.get("metric"), params.get("timeseries_limit_metric")]),
+        ]
         assert set(named_metrics) <= metrics, name
+
+
+def test_every_chart_has_a_title_and_a_description() -> None:
+    titles = [chart["slice_name"] for chart in CHARTS.values()]
+    assert len(titles) == len(set(titles)), "chart titles must be unique"
+    for name, chart in CHARTS.items():
+        assert chart["slice_name"].strip(), name
+        assert len(chart.get("description", "").split()) >= 4, f"{name} needs a description"
 
 
 def test_every_chart_has_a_query_context_for_the_data_api() -> None:
@@ -108,51 +149,81 @@ def test_every_chart_has_a_query_context_for_the_data_api() -> None:
         context = json.loads(chart["query_context"])
         assert context["queries"], name
         assert context["form_data"]["viz_type"] == chart["viz_type"], name
+        columns, metrics = dataset_fields(DATASETS_BY_UUID[chart["dataset_uuid"]])
+        for query in context["queries"]:
+            named = [column for column in query.get("columns", []) if isinstance(column, str)]
+            named += [flt["col"] for flt in query.get("filters", [])]
+            assert set(named) <= columns, name
+            assert set(query.get("metrics", [])) <= metrics, name
 
 
-def test_the_dashboard_links_resolve() -> None:
-    (dashboard,) = DASHBOARDS.values()
-    assert dashboard["slug"] == "partnership-scorecard"
-    assert dashboard["dashboard_title"] == "Partnership scorecard"
-    position = dashboard["position"]
-    components = {key: value for key, value in position.items() if isinstance(value, dict)}
+def test_the_dashboards_are_the_ones_described() -> None:
+    assert {slug: d["dashboard_title"] for slug, d in DASHBOARDS_BY_SLUG.items()} == (
+        DASHBOARD_TITLES
+    )
+    for dashboard in DASHBOARDS.values():
+        assert dashboard["published"] is True, dashboard["slug"]
+        assert dashboard["description"].strip(), dashboard["slug"]
+
+
+@pytest.mark.parametrize("slug", sorted(DASHBOARD_TITLES))
+def test_the_dashboard_links_resolve(slug: str) -> None:
+    dashboard = DASHBOARDS_BY_SLUG[slug]
+    components = dashboard_components(dashboard)
     for key, component in components.items():
         assert component["id"] == key
         for child in component.get("children", []):
             assert child in components, f"{key} has unknown child {child}"
             assert components[child].get("parents", [])[-1:] == [key], child
-    charts_on_dashboard = {
-        component["meta"]["uuid"]
-        for component in components.values()
-        if component["type"] == "CHART"
-    }
-    assert charts_on_dashboard == set(CHARTS_BY_UUID), "every chart is on the dashboard"
-    chart_ids = [c["meta"]["chartId"] for c in components.values() if c["type"] == "CHART"]
-    assert len(chart_ids) == len(set(chart_ids))
+    charts = [c for c in components.values() if c["type"] == "CHART"]
+    assert len(dashboard_chart_ids(dashboard)) == len(charts), "chart ids must be unique"
+    for chart in charts:
+        assert chart["meta"]["uuid"] in CHARTS_BY_UUID, chart["id"]
+        assert chart["meta"]["sliceName"] == CHARTS_BY_UUID[chart["meta"]["uuid"]]["slice_name"]
+    for row in (c for c in components.values() if c["type"] == "ROW"):
+        widths = sum(components[child]["meta"]["width"] for child in row["children"])
+        assert widths <= 12, f"{row['id']} is {widths} columns wide"
     for native_filter in dashboard["metadata"]["native_filter_configuration"]:
         for target in native_filter["targets"]:
             dataset = DATASETS_BY_UUID[target["datasetUuid"]]
             assert target["column"]["name"] in dataset_fields(dataset)[0]
+        # the scope names charts by the chartId they have on this dashboard
+        excluded = native_filter["scope"]["excluded"]
+        assert set(excluded) <= set(dashboard_chart_ids(dashboard)), native_filter["id"]
 
 
-def test_the_dashboard_filters_by_scorecard_and_rag() -> None:
-    (dashboard,) = DASHBOARDS.values()
+def test_every_chart_is_on_a_dashboard() -> None:
+    on_dashboards = {
+        uuid
+        for dashboard in DASHBOARDS.values()
+        for uuid in dashboard_chart_ids(dashboard).values()
+    }
+    assert on_dashboards == set(CHARTS_BY_UUID)
+
+
+@pytest.mark.parametrize("slug", sorted(DASHBOARD_TITLES))
+def test_the_dashboard_has_its_filters(slug: str) -> None:
+    dashboard = DASHBOARDS_BY_SLUG[slug]
     filtered = {
         target["column"]["name"]
         for native_filter in dashboard["metadata"]["native_filter_configuration"]
         for target in native_filter["targets"]
     }
-    assert filtered == {"scorecard", "rag"}
+    assert filtered == DASHBOARD_FILTER_COLUMNS[slug]
 
 
-def test_the_dashboard_names_its_source() -> None:
-    (dashboard,) = DASHBOARDS.values()
+@pytest.mark.parametrize("slug", sorted(DASHBOARD_TITLES))
+def test_the_dashboard_names_its_source(slug: str) -> None:
     notes = [
         component["meta"]["code"]
-        for component in dashboard["position"].values()
-        if isinstance(component, dict) and component["type"] == "MARKDOWN"
+        for component in dashboard_components(DASHBOARDS_BY_SLUG[slug]).values()
+        if component["type"] == "MARKDOWN"
     ]
-    assert any(SOURCE_NOTE in note for note in notes)
+    assert any(
+        "Source: Q4 2009/10" in note and "as published by Sefton Council" in note for note in notes
+    )
+    if slug == "partnership-scorecard":
+        assert any(SOURCE_NOTE in note for note in notes)
 
 
 def dbt_mart_columns() -> dict[str, set[str]]:

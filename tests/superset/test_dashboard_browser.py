@@ -16,52 +16,12 @@ from typing import Any
 import duckdb
 import pytest
 from access_probes import RESTRICTED_PROBES, VIEWER_PARTNER, VISIBLE_TO_PARTNER
+from browser import ALL_CHARTS_SETTLED, ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SQL_EXAMPLES = Path(__file__).resolve().parents[2] / "superset" / "examples"
 DASHBOARD_CHARTS = 5
-# Every chart holder ends either with a rendered chart or with an error alert.
-ALL_CHARTS_SETTLED = """(expected) => {
-    const charts = document.querySelectorAll('[data-test="chart-grid-component"]');
-    return charts.length === expected && Array.from(charts).every(chart =>
-        chart.querySelector('.ant-alert, [role="alert"]') ||
-        (chart.querySelector('[data-test="chart-container"]') &&
-         !chart.querySelector('[data-test="loading-indicator"], .loading')));
-}"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def log_in(page: Any, server: Any, role: str) -> None:
-    username, password = server.users[role]
-    page.goto(f"{server.url}/login/")
-    page.get_by_label("Username:").fill(username)
-    page.get_by_label("Password:").fill(password)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
 
 
 def visible_scorecard(server: Any, role: str) -> list[tuple[str, str]]:

@@ -1,0 +1,40 @@
+"""Driving Superset in headless Chromium: Debian's chromium through playwright (never
+``playwright install``), logging in as a demo user, waiting for a dashboard's charts.
+
+The ``browser`` fixture itself is in conftest.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Screenshots of every browser test (gitignored)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# Every chart holder ends either with a rendered chart or with an error alert.
+ALL_CHARTS_SETTLED = """(expected) => {
+    const charts = document.querySelectorAll('[data-test="chart-grid-component"]');
+    return charts.length === expected && Array.from(charts).every(chart =>
+        chart.querySelector('.ant-alert, [role="alert"]') ||
+        (chart.querySelector('[data-test="chart-container"]') &&
+         !chart.querySelector('[data-test="loading-indicator"], .loading')));
+}"""
+
+
+def log_in(page: Any, server: Any, role: str) -> None:
+    username, password = server.users[role]
+    page.goto(f"{server.url}/login/")
+    page.get_by_label("Username:").fill(username)
+    page.get_by_label("Password:").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
