@@ -52,6 +52,7 @@ demo: ## the main job: environments, samples, the nightly DAG, Superset and Airf
 	$(MAKE) --no-print-directory envs samples nightly superset-init serve; \
 	$(call say,demo ready); \
 	echo "  Superset (dashboards):  http://localhost:$(SUPERSET_PORT)/superset/dashboard/partnership-scorecard/"; \
+	echo "                          and 5 more: http://localhost:$(SUPERSET_PORT)/dashboard/list/"; \
 	echo "  Airflow  (pipeline):    http://localhost:$(AIRFLOW_PORT)/dags/sefton_nightly"; \
 	echo "  Credentials:            $(CREDENTIALS)"; \
 	grep -E '_(USER|PASSWORD)=' $(CREDENTIALS) | sed 's/^/    /'; \
@@ -83,7 +84,7 @@ envs: $(UV) ## create or update the three environments from uv.lock (airflow, db
 samples: ## copy the bundled sample submissions into data/landing/
 	@$(call say,bundled samples into the landing zone)
 	@mkdir -p $(UNDERSTOOD_DATA_DIR)/landing
-	@cd $(ROOT)/data/samples && find . -type f ! -name 'README.md' | sort | while read -r f; do \
+	@cd $(ROOT)/data/samples && find . -mindepth 3 -type f ! -name 'README.md' ! -path '*/__pycache__/*' | sort | while read -r f; do \
 		mkdir -p "$(UNDERSTOOD_DATA_DIR)/landing/$$(dirname "$$f")"; \
 		cp "$$f" "$(UNDERSTOOD_DATA_DIR)/landing/$$f"; echo "  landed $${f#./}"; done
 

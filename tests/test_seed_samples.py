@@ -26,7 +26,8 @@ SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 FAULTY = {"ni_scorecards_2009-10_q3_draft.csv"}
 STAGING = REPO_ROOT / "dbt_project" / "models" / "staging"
 
-SAMPLES = sorted(p for p in SAMPLES_DIR.rglob("*") if p.is_file() and p.name != "README.md")
+# the submissions themselves: not the README, nor the script that writes the synthetic ones
+SAMPLES = sorted(p for p in SAMPLES_DIR.rglob("*") if p.is_file() and p.suffix in {".csv", ".xlsx"})
 SAMPLED = {p.relative_to(SAMPLES_DIR).parts[1] for p in SAMPLES}
 
 

@@ -77,15 +77,16 @@ def test_the_faulty_draft_is_logged_as_rejected_with_its_reason(warehouse) -> No
         assert draft["marking"] == "OFFICIAL"
 
 
-def test_seven_files_are_accepted_and_only_the_draft_is_rejected(warehouse) -> None:
-    # the samples' first run gives 7 accepted and 1 rejected; a later run of the same samples
+def test_twelve_files_are_accepted_and_only_the_draft_is_rejected(warehouse) -> None:
+    # the samples' first run gives 12 accepted (7 transcribed, 5 synthetic) and 1 rejected; a
+    # later run of the same samples
     # (tests/test_nightly_pipeline.py) adds duplicates and a second refusal of the draft
     outcomes = dict(
         warehouse.execute(
             "select outcome, count(*) from marts.mart_submission_log group by outcome"
         ).fetchall()
     )
-    assert outcomes["accepted"] == 7
+    assert outcomes["accepted"] == 12
     assert outcomes["rejected"] >= 1
     rejected_files = {
         r[0]
@@ -97,7 +98,7 @@ def test_seven_files_are_accepted_and_only_the_draft_is_rejected(warehouse) -> N
     (accepted, rejected) = warehouse.execute(
         "select sum(accepted_count), sum(rejected_count) from marts.mart_data_quality"
     ).fetchone()
-    assert (accepted, rejected) == (7, outcomes["rejected"])
+    assert (accepted, rejected) == (12, outcomes["rejected"])
 
 
 def test_every_contract_has_a_row(warehouse, data_dir: Path) -> None:

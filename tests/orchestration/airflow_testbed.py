@@ -76,8 +76,9 @@ def airflow_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def land_samples(data_dir: Path) -> None:
-    """`make samples`: the bundled sample submissions copied into the landing zone."""
-    for path in sorted(SAMPLES_DIR.rglob("*")):
+    """`make samples`: the bundled sample submissions (``<partner>/<dataset>/<file>``) copied
+    into the landing zone."""
+    for path in sorted(SAMPLES_DIR.glob("*/*/*")):
         if path.is_file() and path.name != "README.md":
             target = data_dir / "landing" / path.relative_to(SAMPLES_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,34 @@ scorecard_objectives as (
 
 ),
 
+partner_values as (
+
+    select * from {{ ref('int_partner_indicator_values_derived') }}
+
+),
+
+partner_indicators as (
+
+    select * from {{ ref('partner_indicators') }}
+
+),
+
+partner_latest as (
+
+    -- an indicator computed from a partner dataset, with the latest submission that gave it
+    select
+        indicator_code,
+        indicator_title,
+        dataset_id,
+        submission_id,
+        row_number() over (
+            partition by indicator_code, indicator_title
+            order by received_at desc, submission_id desc
+        ) as recency
+    from partner_values
+
+),
+
 ranked as (
 
     -- an indicator's attributes are taken from the latest submission that lists it
@@ -32,7 +60,7 @@ latest as (
 
 ),
 
-final as (
+scorecard_indicators as (
 
     select
         {{ surrogate_key(['latest.indicator_code', 'latest.indicator_title']) }} as indicator_id,
@@ -53,6 +81,40 @@ final as (
     from latest
     left join scorecard_objectives
         on latest.scorecard = scorecard_objectives.scorecard
+
+),
+
+partner_rows as (
+
+    -- the partner datasets' indicators (seed partner_indicators): on no scorecard, not LAA
+    select
+        {{ surrogate_key(['partner_latest.indicator_code', 'partner_latest.indicator_title']) }}
+            as indicator_id,
+        cast(partner_latest.indicator_code as {{ dbt.type_string() }}) as indicator_code,
+        cast(partner_latest.indicator_title as {{ dbt.type_string() }}) as indicator_title,
+        cast(partner_indicators.polarity as {{ dbt.type_string() }}) as polarity,
+        cast(partner_indicators.unit as {{ dbt.type_string() }}) as unit,
+        false as is_laa,
+        cast(null as {{ dbt.type_string() }}) as scorecard,
+        cast(null as {{ dbt.type_int() }}) as scorecard_sort_order,
+        cast(null as {{ dbt.type_string() }}) as strategic_objective,
+        cast(null as {{ dbt.type_string() }}) as laa_theme,
+        cast(partner_latest.dataset_id as {{ dbt.type_string() }}) as source_dataset,
+        cast(partner_latest.submission_id as {{ dbt.type_string() }}) as last_submission_id
+    from partner_latest
+    inner join partner_indicators
+        on
+            partner_latest.indicator_code = partner_indicators.indicator_code
+            and partner_latest.indicator_title = partner_indicators.indicator_title
+    where partner_latest.recency = 1
+
+),
+
+final as (
+
+    select * from scorecard_indicators
+    union all
+    select * from partner_rows
 
 )
 
