@@ -21,9 +21,18 @@ VENV = REPO_ROOT / ".venv"
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 
 
+def user_env() -> dict[str, str]:
+    """The environment of a user running make: none of this session's Airflow or project
+    settings, and Superset looked for on a port where none listens, so that a demo serving on
+    8088 while the tests run is never refreshed by a test's nightly run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "UNDERSTOOD"))}
+    env["SUPERSET_PORT"] = str(free_port())
+    return env
+
+
 def make(*targets: str, data_dir: Path | None = None, **env: str) -> subprocess.CompletedProcess:
     """Run Makefile targets as a user would, optionally against another data directory."""
-    run_env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "UNDERSTOOD"))}
+    run_env = user_env()
     if data_dir is not None:
         run_env["UNDERSTOOD_DATA_DIR"] = str(data_dir)
     run_env.update(env)

@@ -31,7 +31,7 @@ from airflow_testbed import (
     same_but_deliveries,
     stop_processes,
 )
-from harness import REPO_ROOT
+from harness import REPO_ROOT, user_env
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ DBT_PROGRESS = re.compile(r"\b\d+ of \d+ (OK|PASS)\b")
 
 def nightly(data_dir: Path) -> subprocess.Popen:
     """`make nightly` as harness.make runs it, but in the background, in a session of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "UNDERSTOOD"))}
+    env = user_env()
     env["UNDERSTOOD_DATA_DIR"] = str(data_dir)
     return subprocess.Popen(
         ["make", "--no-print-directory", "-C", str(REPO_ROOT), "nightly"],
