@@ -6,6 +6,7 @@ The ``browser`` fixture itself is in conftest.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,27 @@ def log_in(page: Any, server: Any, role: str) -> None:
     page.get_by_label("Password:").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+
+
+def choose(page: Any, filter_id: str, value: str) -> None:
+    """Pick one value in a native filter and apply it."""
+    page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
+    option = page.locator(".ant-select-item-option").filter(
+        has_text=re.compile(f"^{re.escape(value)}$")
+    )
+    option.first.click()
+    page.keyboard.press("Escape")
+    page.locator('[data-test="filter-bar__apply-button"]').click()
+
+
+def wait_for_rows(page: Any, chart: str, count: int) -> None:
+    page.wait_for_function(
+        """([selector, count]) => document.querySelectorAll(selector).length === count""",
+        arg=[f'[data-test-chart-name="{chart}"] tbody tr', count],
+        timeout=30_000,
+    )
+
+
+def table_column(page: Any, chart: str, column: str) -> list[str]:
+    cells = page.locator(f'[data-test-chart-name="{chart}"] td[aria-labelledby="header-{column}"]')
+    return cells.all_inner_texts()

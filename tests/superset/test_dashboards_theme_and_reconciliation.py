@@ -10,7 +10,6 @@ Screenshots go to tests/artifacts/ for review.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import duckdb
 import pytest
 import yaml
 from access_probes import VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, log_in
+from browser import ALL_CHARTS_SETTLED, ARTIFACTS, choose, log_in, table_column, wait_for_rows
 
 pytestmark = [pytest.mark.slow]
 
@@ -139,30 +138,6 @@ def assert_every_chart_rendered(page: Any, slug: str) -> None:
     body = page.locator("body").inner_text()
     assert "Source: Q4 2009/10" in body and "as published by Sefton Council" in body
     assert "Network error" not in body  # the native filters loaded their values
-
-
-def choose(page: Any, filter_id: str, value: str) -> None:
-    """Pick one value in a native filter and apply it."""
-    page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
-    option = page.locator(".ant-select-item-option").filter(
-        has_text=re.compile(f"^{re.escape(value)}$")
-    )
-    option.first.click()
-    page.keyboard.press("Escape")
-    page.locator('[data-test="filter-bar__apply-button"]').click()
-
-
-def wait_for_rows(page: Any, chart: str, count: int) -> None:
-    page.wait_for_function(
-        """([selector, count]) => document.querySelectorAll(selector).length === count""",
-        arg=[f'[data-test-chart-name="{chart}"] tbody tr', count],
-        timeout=30_000,
-    )
-
-
-def table_column(page: Any, chart: str, column: str) -> list[str]:
-    cells = page.locator(f'[data-test-chart-name="{chart}"] td[aria-labelledby="header-{column}"]')
-    return cells.all_inner_texts()
 
 
 @pytest.mark.browser
