@@ -10,14 +10,7 @@ renamed as (
 
     select
         -- lineage
-        cast(_submission_id as varchar) as submission_id,
-        cast(_source_row as integer) as source_row_number,
-        cast(_partner_id as varchar) as partner_id,
-        cast(_dataset_id as varchar) as dataset_id,
-        cast(_source_file as varchar) as source_file,
-        cast(_received_at as timestamp) as received_at,
-        cast(_marking as varchar) as marking,
-        cast(_is_sensitive as boolean) as is_sensitive,
+        {{ lineage_columns() }}
 
         -- where and when
         cast(trim(area_code) as varchar) as area_code,
