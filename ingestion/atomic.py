@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CHUNK_BYTES = 1 << 20
+# Large reads into one reused buffer: the copy costs little more than the hash itself.
+CHUNK_BYTES = 8 << 20
 TEMPORARY = re.compile(r"^\..*\.(\d+)-[0-9a-f]{8}\.tmp$")
 
 
@@ -124,13 +125,19 @@ def copy_hashing(source: Path, folder: Path, suffix: str) -> tuple[Path, str, in
     digest = hashlib.sha256()
     size = 0
     temporary = folder / temporary_name("incoming")
+    buffer = bytearray(CHUNK_BYTES)
+    view = memoryview(buffer)
     try:
-        with source.open("rb") as src, temporary.open("wb") as dst:
-            while chunk := src.read(CHUNK_BYTES):
+        # Unbuffered: each chunk goes from the buffer to the hash and the copy without a copy of
+        # its own (hashlib releases the GIL on large chunks).
+        with source.open("rb", buffering=0) as src, temporary.open("wb", buffering=0) as dst:
+            while n := src.readinto(buffer):
+                chunk = view[:n]
                 digest.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-            dst.flush()
+                written = 0
+                while written < n:
+                    written += dst.write(chunk[written:])
+                size += n
             os.fsync(dst.fileno())
         sha256 = digest.hexdigest()
         target = folder / f"{sha256}{suffix}"

@@ -627,13 +627,13 @@ def _write_raw(
     received = manifest.received_at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
     # Literals, not parameters: DuckDB folds a literal once, a parameter costs per row.
     lineage = (
-        f"{_literal(manifest.submission_id)}::varchar as _submission_id, "
-        f"{_literal(contract.partner_id)}::varchar as _partner_id, "
-        f"{_literal(contract.dataset_id)}::varchar as _dataset_id, "
-        f"{_literal(manifest.source_file)}::varchar as _source_file, "
+        f"{_constant(con, 'submission_id', manifest.submission_id)} as _submission_id, "
+        f"{_constant(con, 'partner_id', contract.partner_id)} as _partner_id, "
+        f"{_constant(con, 'dataset_id', contract.dataset_id)} as _dataset_id, "
+        f"{_constant(con, 'source_file', manifest.source_file)} as _source_file, "
         f"{RELATION}._source_row::bigint as _source_row, "
         f"{_literal(received)}::timestamp as _received_at, "
-        f"{_literal(contract.agreement.marking)}::varchar as _marking, "
+        f"{_constant(con, 'marking', contract.agreement.marking)} as _marking, "
         f"{str(contract.agreement.sensitive).lower()} as _is_sensitive"
     )
     # A join may reorder rows; only then is the file order restored by sorting.
@@ -644,6 +644,18 @@ def _write_raw(
             f"{order}) to {_literal(str(temporary))} (format parquet, compression zstd)"
         )
     return submission.rows
+
+
+def _constant(con: duckdb.DuckDBPyConnection, name: str, text: str) -> str:
+    """SQL for a text the same in every row, written to Parquet as a string column.
+
+    As a one-value ENUM rather than a VARCHAR: Parquet stores both as a dictionary-encoded
+    string (the file's schema and what every reader sees are the same), but DuckDB writes an
+    ENUM's codes directly instead of looking every row's text up in a dictionary, which made
+    the lineage columns cost as much to write as all the data columns.
+    """
+    con.execute(f"create type lineage_{name} as enum ({_literal(text)})")
+    return f"{_literal(text)}::lineage_{name}"
 
 
 def _literal(text: str) -> str:

@@ -48,6 +48,8 @@ BATCH_ROWS = 10_000
 TRIM_SQL = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
 # White space at the start or end of a cell (RE2: \s is tab, line feed, form feed, return, space)
 EDGE_SPACE = r"^[\s\x{a0}]|[\s\x{a0}]$"
+# The characters EDGE_SPACE looks for (tab, line feed, form feed, return, space, no-break space)
+WHITE_SPACE = (9, 10, 12, 13, 32, 160)
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
 
 
@@ -145,14 +147,19 @@ def _read_csv(
                 )
             )
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-        cleaned = ", ".join(f"{clean_sql(f'c{i}')} as c{i}" for i in range(len(header)))
+        cells = [f"c{i}" for i in range(len(header))]
+        cleaned = ", ".join(
+            f"case when _spaced then {clean_sql(c)} else {c} end as {c}" for c in cells
+        )
         try:
             con.execute(
-                f"create table submission_cells as select {cleaned} from read_csv(?, "
+                f"create table submission_cells as select {cleaned} from "
+                f"(select *, {spaced_sql(cells)} as _spaced from read_csv(?, "
                 f"header = true, skip = ?, delim = ?, quote = '\"', escape = '\"', "
                 f"columns = {columns}, auto_detect = false, strict_mode = true, "
+                f"allow_quoted_nulls = true, "
                 f"encoding = ?, store_rejects = true, rejects_table = 'csv_rejects', "
-                f"rejects_scan = 'csv_reject_scans')",
+                f"rejects_scan = 'csv_reject_scans'))",
                 [str(readable), delivery.header_row - 1, delivery.delimiter, duckdb_encoding],
             )
         except duckdb.Error as exc:
@@ -173,6 +180,19 @@ def _read_csv(
         ).fetchall()
     ]
     return Submission(con=con, header=header, rows=rows, problems=problems)
+
+
+def spaced_sql(cells: list[str]) -> str:
+    """SQL condition: some cell of the row holds white space (any of :data:`WHITE_SPACE`) at all.
+
+    A row without any cannot have a cell to trim, and its empty cells are already NULL (the CSV
+    reader reads an empty field, quoted or not, as NULL), so only the rows meeting this condition
+    go through :func:`clean_sql`. Searching the row's text once for each character is much
+    cheaper than a regular expression per cell, and most rows of a partner's file (codes, periods,
+    numbers) hold no white space.
+    """
+    row = f"concat_ws('', {', '.join(cells)})"
+    return "(" + " or ".join(f"contains({row}, chr({code}))" for code in WHITE_SPACE) + ")"
 
 
 def clean_sql(c: str) -> str:

@@ -223,11 +223,13 @@ def _contract_column(contract: Contract, name: str) -> Column | None:
 
 def _count(con: duckdb.DuckDBPyConnection, rules: list[CellRule]) -> list[int]:
     """How many cells meet each rule's condition, in one scan of the submission."""
-    selects = [f"count(*) filter (where {r.condition})" for r in rules]
+    # count_if over a boolean is cheaper than count(*) with a FILTER clause (no selection per
+    # aggregate); both leave out rows where the condition is NULL.
+    selects = [f"count_if({r.condition})" for r in rules]
     params = [p for r in rules for p in r.params]
     row = con.execute(f"select {', '.join(selects)} from {RELATION}", params).fetchone()
     assert row is not None
-    return [int(n) for n in row]
+    return [int(n or 0) for n in row]  # count_if over no rows is NULL
 
 
 def _load_areas(con: duckdb.DuckDBPyConnection, area_codes: frozenset[str]) -> None:
