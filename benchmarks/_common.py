@@ -16,6 +16,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,34 @@ def run_child(
     last = output.strip().splitlines()[-1]
     # ru_maxrss is in kilobytes on Linux
     return json.loads(last), usage.ru_maxrss / 1024
+
+
+def run_command(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[str, float, float]:
+    """Run ``command``; return its output, its wall-clock seconds and its peak memory in MB.
+
+    The peak is that of the child and of the processes it waited for (``os.wait4``), so a
+    command that runs its work in a subprocess of its own is measured whole. A failing command
+    raises ``RuntimeError`` with the end of its output.
+    """
+    start = time.perf_counter()
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    ) as child:
+        assert child.stdout is not None
+        output = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}):\n{output[-3000:]}")
+    return output, seconds, usage.ru_maxrss / 1024
 
 
 def machine() -> dict[str, Any]:
