@@ -207,10 +207,13 @@ def test_every_synthetic_file_is_accepted_and_reaches_the_indicator_values(night
         facts = dict(
             con.execute(
                 "select dataset_id, count(*) from marts.fct_indicator_value "
-                "where numerator is not null and denominator is not null group by dataset_id"
+                "join marts.dim_period using (period_id) "
+                "where numerator is not null and denominator is not null "
+                "and period_type = 'financial_year' group by dataset_id"
             ).fetchall()
         )
-        # 29 areas x 4 financial years x the dataset's indicators
+        # 29 areas x 4 financial years x the dataset's indicators (months and rolling
+        # three-year periods: tests/dbt/test_periods_and_precedence.py)
         assert facts == {
             "recorded_crime": 232,
             "ward_health_indicators": 232,
@@ -221,7 +224,8 @@ def test_every_synthetic_file_is_accepted_and_reaches_the_indicator_values(night
         compared = con.execute(
             "select count(*), count(regional_comparison), count(national_comparison), "
             "count(quartile), count(lower_ci_95) from marts.mart_indicator_assessment "
-            "where area_type = 'ward' and indicator_title like '%(synthetic)'"
+            "where area_type = 'ward' and indicator_title like '%(synthetic)' "
+            "and period_type = 'financial_year'"
         ).fetchone()
         assert compared[0] == 22 * 4 * 11
         assert compared[1] == compared[2] == compared[3] == compared[0]

@@ -6,13 +6,6 @@ scorecard_rows as (
 
 ),
 
-partner_values as (
-
-    -- the values computed from the partner datasets that send counts, already long
-    select * from {{ ref('int_partner_indicator_values_derived') }}
-
-),
-
 with_financial_year as (
 
     -- 'Q4 2009/10' and '2009/10' both end in the financial year they belong to
@@ -84,7 +77,7 @@ unioned as (
 
 ),
 
-scorecard_values as (
+final as (
 
     select
         submission_id,
@@ -107,33 +100,6 @@ scorecard_values as (
         cast(null as double) as numerator,
         cast(null as double) as denominator
     from unioned
-
-),
-
-final as (
-
-    select * from scorecard_values
-    union all
-    select
-        submission_id,
-        source_row_number,
-        source_column,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
-        area_code,
-        reporting_period,
-        indicator_code,
-        indicator_title,
-        period_type,
-        period_label,
-        value_type,
-        value,
-        numerator,
-        denominator
-    from partner_values
 
 )
 

@@ -42,6 +42,33 @@ measures as (
 
 ),
 
+crime_by_month as (
+
+    -- each month's crimes as the partner gives them, also kept at month grain ('2009-04' is
+    -- `Apr 2009`)
+    select
+        submission_id,
+        source_row_number,
+        partner_id,
+        marking,
+        dataset_id,
+        source_file,
+        received_at,
+        area_code,
+        'month' as period_type,
+        {{ month_label(
+            "cast(substring(reporting_month, 1, 4) as " ~ dbt.type_int() ~ ")",
+            "cast(substring(reporting_month, 6, 2) as " ~ dbt.type_int() ~ ")"
+        ) }} as period_label,
+        offence_group as measure,
+        'recorded_crimes' as source_column,
+        cast(recorded_crimes as double) as numerator,
+        cast(population as double) as denominator,
+        cast(null as double) as partner_value
+    from recorded_crime
+
+),
+
 crime_by_year as (
 
     -- a financial year's crimes are the sum of its twelve months ('2009-04' to '2010-03');
@@ -55,6 +82,7 @@ crime_by_year as (
         source_file,
         received_at,
         area_code,
+        'financial_year' as period_type,
         {{ financial_year_label(
             "cast(substring(reporting_month, 1, 4) as integer)"
             ~ " - case when cast(substring(reporting_month, 6, 2) as integer) < 4 then 1 else 0 end"
@@ -84,6 +112,7 @@ health_values as (
         source_file,
         received_at,
         area_code,
+        'financial_year' as period_type,
         financial_year as period_label,
         indicator as measure,
         'value' as source_column,
@@ -106,6 +135,7 @@ claimants_by_year as (
         source_file,
         received_at,
         area_code,
+        'financial_year' as period_type,
         {{ dbt.right('reporting_quarter', 7) }} as period_label,
         'claimants' as measure,
         'claimants' as source_column,
@@ -131,6 +161,7 @@ fire_values as (
         source_file,
         received_at,
         area_code,
+        'financial_year' as period_type,
         financial_year as period_label,
         incident_type as measure,
         'incidents' as source_column,
@@ -179,6 +210,7 @@ cleanliness_values as (
             source_file,
             received_at,
             area_code,
+            'financial_year' as period_type,
             period_label,
             '{{ element }}' as measure,
             '{{ element }}_below_standard' as source_column,
@@ -193,6 +225,8 @@ cleanliness_values as (
 
 unioned as (
 
+    select * from crime_by_month
+    union all
     select * from crime_by_year
     union all
     select * from health_values
@@ -222,7 +256,7 @@ final as (
         unioned.period_label as reporting_period,
         partner_indicators.indicator_code,
         partner_indicators.indicator_title,
-        'financial_year' as period_type,
+        unioned.period_type,
         unioned.period_label,
         'actual' as value_type,
         coalesce(

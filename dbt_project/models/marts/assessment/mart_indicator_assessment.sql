@@ -54,6 +54,12 @@ rag_rules as (
 
 ),
 
+sources as (
+
+    select * from {{ ref('dim_source') }}
+
+),
+
 outturns_ranked as (
 
     -- a period's outturn is its best measured value: an actual, else an estimate, else a
@@ -412,6 +418,100 @@ final as (
             and judged.area_code = rated.area_code
             and judged.period_id = rated.period_id
 
+),
+
+disclosure_cells as (
+
+    -- the counts behind each outturn, with the small-number threshold of the contract of the
+    -- dataset they came from (dim_source)
+    {{ suppression_cells('indicator_values', 'value_types', 'sources') }}
+
+),
+
+-- primary and secondary suppression (macro small_number_suppression), decided on the same cells
+-- as in mart_area_profile and indicator_values, so the marts hide the same counts
+disclosure as (
+
+    {{ small_number_suppression(
+        'disclosure_cells', 'areas', ['indicator_id', 'period_id'], periods='periods'
+    ) }}
+
+),
+
+disclosed as (
+
+    -- a hidden cell keeps its judgements but loses its figures, wherever they appear: its own
+    -- row, and the previous, regional or national value of another row
+    select
+        final.indicator_assessment_id,
+        final.indicator_id,
+        final.indicator_code,
+        final.indicator_title,
+        final.area_code,
+        final.area_type,
+        final.period_id,
+        final.period_type,
+        final.period_label,
+        final.polarity,
+        {{ suppressed('final.value') }} as value,
+        final.value_type,
+        {{ suppressed('final.numerator') }} as numerator,
+        {{ suppressed('final.denominator') }} as denominator,
+        final.target,
+        final.is_target_met,
+        final.previous_period_id,
+        {{ suppressed('final.previous_value', 'previous_disclosure.is_suppressed') }}
+            as previous_value,
+        final.direction_of_travel,
+        final.regional_area_code,
+        {{ suppressed('final.regional_value', 'regional_disclosure.is_suppressed') }}
+            as regional_value,
+        final.regional_comparison,
+        final.national_area_code,
+        {{ suppressed('final.national_value', 'national_disclosure.is_suppressed') }}
+            as national_value,
+        final.national_comparison,
+        {{ suppressed('final.ci_method') }} as ci_method,
+        {{ suppressed('final.lower_ci_95') }} as lower_ci_95,
+        {{ suppressed('final.upper_ci_95') }} as upper_ci_95,
+        {{ suppressed('final.lower_ci_99_8') }} as lower_ci_99_8,
+        {{ suppressed('final.upper_ci_99_8') }} as upper_ci_99_8,
+        {{ suppressed('final.regional_significance_95') }} as regional_significance_95,
+        {{ suppressed('final.regional_significance_99_8') }} as regional_significance_99_8,
+        {{ suppressed('final.national_significance_95') }} as national_significance_95,
+        {{ suppressed('final.national_significance_99_8') }} as national_significance_99_8,
+        final.comparator_count,
+        final.quartile,
+        final.rag,
+        final.rag_rule_order,
+        final.rag_rule,
+        final.submission_id,
+        final.partner_id,
+        final.marking,
+        coalesce(disclosure.is_suppressed, false) as is_suppressed,
+        cast(disclosure.suppression_reason as {{ dbt.type_string() }}) as suppression_reason
+    from final
+    left join disclosure
+        on
+            final.indicator_id = disclosure.indicator_id
+            and final.period_id = disclosure.period_id
+            and final.area_code = disclosure.area_code
+    left join disclosure as previous_disclosure
+        on
+            final.indicator_id = previous_disclosure.indicator_id
+            and final.previous_period_id = previous_disclosure.period_id
+            and final.area_code = previous_disclosure.area_code
+    left join disclosure as regional_disclosure
+        on
+            final.indicator_id = regional_disclosure.indicator_id
+            and final.period_id = regional_disclosure.period_id
+            and final.regional_area_code = regional_disclosure.area_code
+    left join disclosure as national_disclosure
+        on
+            final.indicator_id = national_disclosure.indicator_id
+            and final.period_id = national_disclosure.period_id
+            and final.national_area_code = national_disclosure.area_code
+
 )
 
-select * from final
+select * from disclosed

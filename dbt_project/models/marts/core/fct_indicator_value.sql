@@ -2,7 +2,7 @@ with
 
 indicator_values as (
 
-    select * from {{ ref('int_indicator_values_unpivoted') }}
+    select * from {{ ref('int_indicator_values_reconciled') }}
 
 ),
 

@@ -25,8 +25,40 @@ periods as (
 
 ),
 
+value_types as (
+
+    select * from {{ ref('value_types') }}
+
+),
+
+sources as (
+
+    select * from {{ ref('dim_source') }}
+
+),
+
+disclosure_cells as (
+
+    -- the counts behind each value, as every mart that hides counts takes them
+    {{ suppression_cells('indicator_values', 'value_types', 'sources') }}
+
+),
+
+-- partners see this view: counts below the contract's small-number threshold are hidden, with
+-- secondary suppression, exactly as in mart_indicator_assessment and mart_area_profile (macro
+-- small_number_suppression)
+disclosure as (
+
+    {{ small_number_suppression(
+        'disclosure_cells', 'areas', ['indicator_id', 'period_id'], periods='periods'
+    ) }}
+
+),
+
 final as (
 
+    -- a hidden cell's measured values (actual, estimate, projection) lose their figures; a
+    -- target is shown
     select
         indicators.indicator_code,
         indicators.indicator_title,
@@ -36,9 +68,18 @@ final as (
         periods.period_type,
         periods.period_label,
         indicator_values.value_type,
-        indicator_values.value,
-        indicator_values.numerator,
-        indicator_values.denominator,
+        case
+            when disclosure.is_suppressed and indicator_values.value_type != 'target' then null
+            else indicator_values.value
+        end as value,
+        case
+            when disclosure.is_suppressed and indicator_values.value_type != 'target' then null
+            else indicator_values.numerator
+        end as numerator,
+        case
+            when disclosure.is_suppressed and indicator_values.value_type != 'target' then null
+            else indicator_values.denominator
+        end as denominator,
         indicator_values.dataset_id as source_dataset,
         indicator_values.submission_id,
         indicators.scorecard,
@@ -63,6 +104,11 @@ final as (
         on indicator_values.area_code = areas.area_code
     inner join periods
         on indicator_values.period_id = periods.period_id
+    left join disclosure
+        on
+            indicator_values.indicator_id = disclosure.indicator_id
+            and indicator_values.period_id = disclosure.period_id
+            and indicator_values.area_code = disclosure.area_code
 
 )
 

@@ -1,0 +1,331 @@
+{#
+    Disclosure control of counts (see macros/disclosure/_disclosure__macros.yml).
+
+    is_small_number(count, threshold): a count above zero and below the threshold. Zero
+    is shown: it discloses no one. A null count or threshold is never small.
+#}
+{% macro is_small_number(count, threshold) -%}
+    coalesce({{ count }} > 0 and {{ count }} < {{ threshold }}, false)
+{%- endmacro %}
+
+{#
+    small_number_suppression(cells, areas, partition_by, child_area_type): which cells to hide.
+
+    `cells` has one row per partition (e.g. indicator and period) and area, with columns
+    area_code, numerator, denominator and small_number_threshold; `areas` is dim_area. Returns
+    the partition columns, area_code, is_suppressed and suppression_reason for every cell, and
+    for every parent of a `child_area_type` area (an area committee), whose counts are the sums
+    of its children's.
+#}
+{% macro small_number_suppression(
+    cells, areas, partition_by, child_area_type='ward', periods=none
+) -%}
+    {%- set keys = partition_by | join(', ') -%}
+    {%- set others = partition_by | reject('equalto', 'period_id') | list -%}
+    with
+
+    suppression_cells as (
+
+        select
+            {% for column in partition_by -%}
+                cells.{{ column }},
+            {% endfor -%}
+            cells.area_code,
+            cell_areas.area_type,
+            cell_areas.parent_area_code,
+            cells.numerator,
+            cells.denominator,
+            cells.small_number_threshold,
+            (
+                {{ is_small_number('cells.numerator', 'cells.small_number_threshold') }}
+                or {{ is_small_number('cells.denominator', 'cells.small_number_threshold') }}
+            ) as is_primary
+        from {{ cells }} as cells
+        left join {{ areas }} as cell_areas
+            on cells.area_code = cell_areas.area_code
+
+    ),
+
+    children_ranked as (
+
+        -- the children (wards) of each parent: how many are primary, and which of the others
+        -- is the smallest
+        select
+            *,
+            sum(case when is_primary then 1 else 0 end) over (
+                partition by {{ keys }}, parent_area_code
+            ) as primary_siblings,
+            row_number() over (
+                partition by {{ keys }}, parent_area_code, is_primary
+                order by numerator asc nulls last, denominator asc nulls last, area_code asc
+            ) as smallness
+        from suppression_cells
+        where area_type = '{{ child_area_type }}'
+
+    ),
+
+    children as (
+
+        -- one hidden child could be recovered as its parent's total minus the others: the
+        -- smallest other child is hidden with it
+        select
+            *,
+            (not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary
+        from children_ranked
+
+    ),
+
+    parents_summed as (
+
+        -- a parent's counts are its children's sums
+        select
+            {% for column in partition_by -%}
+                children.{{ column }},
+            {% endfor -%}
+            children.parent_area_code as area_code,
+            parent_areas.parent_area_code,
+            sum(children.numerator) as numerator,
+            sum(children.denominator) as denominator,
+            max(children.small_number_threshold) as small_number_threshold
+        from children
+        inner join {{ areas }} as parent_areas
+            on children.parent_area_code = parent_areas.area_code
+        group by
+            {% for column in partition_by -%}
+                children.{{ column }},
+            {% endfor -%}
+            children.parent_area_code,
+            parent_areas.parent_area_code
+
+    ),
+
+    parents_ranked as (
+
+        select
+            *,
+            sum(case when is_primary then 1 else 0 end) over (
+                partition by {{ keys }}, parent_area_code
+            ) as primary_siblings,
+            row_number() over (
+                partition by {{ keys }}, parent_area_code, is_primary
+                order by numerator asc nulls last, denominator asc nulls last, area_code asc
+            ) as smallness
+        from (
+            select
+                *,
+                (
+                    {{ is_small_number('numerator', 'small_number_threshold') }}
+                    or {{ is_small_number('denominator', 'small_number_threshold') }}
+                ) as is_primary
+            from parents_summed
+        ) as parents_flagged
+
+    ),
+
+    parents as (
+
+        -- the same rule one level up: one hidden parent could be recovered from the
+        -- grandparent's total (the borough) minus the other parents
+        select
+            *,
+            (not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary
+        from parents_ranked
+
+    ),
+
+    decided_children as (
+
+        -- a hidden parent whose children were shown could be recovered as their sum: its
+        -- children are hidden with it
+        select
+            {% for column in partition_by -%}
+                children.{{ column }},
+            {% endfor -%}
+            children.area_code,
+            case
+                when children.is_primary then 'small_number'
+                when children.is_secondary then 'secondary_sibling'
+                when parents.is_primary or parents.is_secondary then 'secondary_parent'
+            end as suppression_reason
+        from children
+        left join parents
+            on
+                {% for column in partition_by -%}
+                    children.{{ column }} = parents.{{ column }}
+                    and
+                {% endfor -%}
+                children.parent_area_code = parents.area_code
+
+    ),
+
+    decided_parents as (
+
+        select
+            {% for column in partition_by -%}
+                {{ column }},
+            {% endfor -%}
+            area_code,
+            case
+                when is_primary then 'small_number'
+                when is_secondary then 'secondary_sibling'
+            end as suppression_reason
+        from parents
+
+    ),
+
+    decided_others as (
+
+        -- areas outside the hierarchy of children and parents: their own counts only
+        select
+            {% for column in partition_by -%}
+                {{ column }},
+            {% endfor -%}
+            area_code,
+            case when is_primary then 'small_number' end as suppression_reason
+        from suppression_cells
+        where
+            coalesce(area_type, '') != '{{ child_area_type }}'
+            and area_code not in (select parents.area_code from parents)
+
+    ),
+
+    decided as (
+
+        select * from decided_children
+        union all
+        select * from decided_parents
+        union all
+        select * from decided_others
+
+    ),
+
+    {% if periods is not none -%}
+        decided_periods as (
+
+            select
+                decided.*,
+                block_periods.period_type,
+                block_periods.financial_year_start
+            from decided
+            left join {{ periods }} as block_periods
+                on decided.period_id = block_periods.period_id
+
+        ),
+
+        hidden_years as (
+
+            -- the financial years of an area in which a year, quarter or month is hidden
+            select distinct
+                {% for column in others -%}
+                    {{ column }},
+                {% endfor -%}
+                area_code,
+                financial_year_start
+            from decided_periods
+            where
+                suppression_reason is not null
+                and period_type in ('financial_year', 'quarter', 'month')
+
+        ),
+
+        blocked as (
+
+            -- a year is the sum of its quarters and months: one of them hidden could be
+            -- recovered as the year minus the others, so all of them are hidden with it
+            select
+                {% for column in partition_by -%}
+                    decided_periods.{{ column }},
+                {% endfor -%}
+                decided_periods.area_code,
+                case
+                    when decided_periods.suppression_reason is not null
+                        then decided_periods.suppression_reason
+                    when
+                        hidden_years.area_code is not null
+                        and decided_periods.period_type in ('quarter', 'month')
+                        then 'secondary_period'
+                end as suppression_reason
+            from decided_periods
+            left join hidden_years
+                on
+                    {% for column in others -%}
+                        decided_periods.{{ column }} = hidden_years.{{ column }}
+                        and
+                    {% endfor -%}
+                    decided_periods.area_code = hidden_years.area_code
+                    and decided_periods.financial_year_start = hidden_years.financial_year_start
+
+        ),
+    {%- else -%}
+        blocked as (
+
+            select * from decided
+
+        ),
+    {%- endif %}
+
+    final_decisions as (
+
+        select
+            *,
+            suppression_reason is not null as is_suppressed
+        from blocked
+
+    )
+
+    select * from final_decisions
+{%- endmacro %}
+
+{#
+    suppressed(expression, is_suppressed): the expression, or null where the cell is hidden.
+#}
+{% macro suppressed(expression, is_suppressed='disclosure.is_suppressed') -%}
+    case when coalesce({{ is_suppressed }}, false) then null else {{ expression }} end
+{%- endmacro %}
+
+{#
+    suppression_cells(indicator_values, value_types, sources): the cells disclosure control
+    decides on, built the same way for every mart so that all of them hide the same counts.
+#}
+{% macro suppression_cells(indicator_values, value_types, sources) -%}
+    select
+        cell_keys.indicator_id,
+        cell_keys.period_id,
+        cell_keys.area_code,
+        cell_outturns.numerator,
+        cell_outturns.denominator,
+        cell_sources.small_number_threshold
+    from (
+        select
+            indicator_id,
+            area_code,
+            period_id,
+            max(dataset_id) as any_dataset_id
+        from {{ indicator_values }}
+        group by indicator_id, area_code, period_id
+    ) as cell_keys
+    left join (
+        select
+            measured.indicator_id,
+            measured.area_code,
+            measured.period_id,
+            measured.numerator,
+            measured.denominator,
+            measured.dataset_id,
+            row_number() over (
+                partition by measured.indicator_id, measured.area_code, measured.period_id
+                order by cell_value_types.outturn_precedence
+            ) as outturn_rank
+        from {{ indicator_values }} as measured
+        inner join {{ value_types }} as cell_value_types
+            on measured.value_type = cell_value_types.value_type
+        where cell_value_types.outturn_precedence is not null
+    ) as cell_outturns
+        on
+            cell_keys.indicator_id = cell_outturns.indicator_id
+            and cell_keys.area_code = cell_outturns.area_code
+            and cell_keys.period_id = cell_outturns.period_id
+            and cell_outturns.outturn_rank = 1
+    left join {{ sources }} as cell_sources
+        on coalesce(cell_outturns.dataset_id, cell_keys.any_dataset_id) = cell_sources.dataset_id
+{%- endmacro %}
