@@ -63,3 +63,19 @@ def wait_for_rows(page: Any, chart: str, count: int) -> None:
 def table_column(page: Any, chart: str, column: str) -> list[str]:
     cells = page.locator(f'[data-test-chart-name="{chart}"] td[aria-labelledby="header-{column}"]')
     return cells.all_inner_texts()
+
+
+def selected(page: Any, filter_id: str) -> str:
+    """The value a single-select native filter shows (its first value if it shows several)."""
+    item = page.locator(f'[data-test="{filter_id}"] .ant-select-selection-item').first
+    item.wait_for(timeout=30_000)
+    return (item.get_attribute("title") or item.inner_text()).strip()
+
+
+def wait_for_count(page: Any, selector: str, count: int) -> None:
+    """Wait until exactly ``count`` elements match a CSS selector."""
+    page.wait_for_function(
+        """([selector, count]) => document.querySelectorAll(selector).length === count""",
+        arg=[selector, count],
+        timeout=30_000,
+    )
