@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,13 +44,26 @@ def log_in(page: Any, server: Any, role: str) -> None:
 
 
 def choose(page: Any, filter_id: str, value: str) -> None:
-    """Pick one value in a native filter and apply it."""
-    page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
-    option = page.locator(".ant-select-item-option").filter(
-        has_text=re.compile(f"^{re.escape(value)}$")
+    """Pick one value in a native filter and apply it.
+
+    The filter's drop-down redraws once its values have loaded, and a click that lands during
+    the redraw selects nothing, so the pick is repeated until the filter shows the value."""
+    exact = re.compile(f"^{re.escape(value)}$")
+    chosen = page.locator(f'[data-test="{filter_id}"] .ant-select-selection-item').filter(
+        has_text=exact
     )
-    option.first.click()
-    page.keyboard.press("Escape")
+    for _ in range(3):
+        page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
+        option = page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
+            has_text=exact
+        )
+        option.first.click()
+        page.keyboard.press("Escape")
+        try:
+            chosen.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.locator('[data-test="filter-bar__apply-button"]').click()
 
 

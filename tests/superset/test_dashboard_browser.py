@@ -8,7 +8,6 @@ analyst runs one of the example queries in it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 from access_probes import RESTRICTED_PROBES, VIEWER_PARTNER, VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, log_in
+from browser import ALL_CHARTS_SETTLED, ARTIFACTS, choose, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -69,13 +68,7 @@ def test_dashboard_renders_every_chart(superset_server: Any, browser: Any, role:
 
         # The Scorecard filter narrows the table to one scorecard.
         scorecard = "Safer" if "Safer" in rows_by_scorecard else min(rows_by_scorecard)
-        page.locator('[data-test="NATIVE_FILTER-scorecard"] .ant-select-selector').click()
-        option = page.locator(".ant-select-item-option").filter(
-            has_text=re.compile(f"^{re.escape(scorecard)}$")
-        )
-        option.first.click()
-        page.keyboard.press("Escape")
-        page.locator('[data-test="filter-bar__apply-button"]').click()
+        choose(page, "NATIVE_FILTER-scorecard", scorecard)
         scorecard_cells = table.locator('td[aria-labelledby="header-scorecard"]')
         page.wait_for_function(
             """([selector, count]) => document.querySelectorAll(selector).length === count""",
