@@ -25,66 +25,15 @@ final as (
 
     -- one long format, the same columns in the same order from every partner
     select
-        submission_id,
-        source_row_number,
-        source_column,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
-        area_code,
-        reporting_period,
-        indicator_code,
-        indicator_title,
-        period_type,
-        period_label,
-        value_type,
-        value,
-        numerator,
-        denominator
+        {{ indicator_value_columns() }}
     from scorecard_values
     union all
     select
-        submission_id,
-        source_row_number,
-        source_column,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
-        area_code,
-        reporting_period,
-        indicator_code,
-        indicator_title,
-        period_type,
-        period_label,
-        value_type,
-        value,
-        numerator,
-        denominator
+        {{ indicator_value_columns() }}
     from partner_values
     union all
     select
-        submission_id,
-        source_row_number,
-        source_column,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
-        area_code,
-        reporting_period,
-        indicator_code,
-        indicator_title,
-        period_type,
-        period_label,
-        value_type,
-        value,
-        numerator,
-        denominator
+        {{ indicator_value_columns() }}
     from pooled_values
 
 )

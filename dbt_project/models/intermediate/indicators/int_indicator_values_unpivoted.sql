@@ -80,22 +80,7 @@ unioned as (
 final as (
 
     select
-        submission_id,
-        source_row_number,
-        source_column,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
-        area_code,
-        reporting_period,
-        indicator_code,
-        indicator_title,
-        period_type,
-        period_label,
-        value_type,
-        value,
+        {{ indicator_value_columns(exclude=['numerator', 'denominator']) }},
         -- the scorecards print rates and percentages without their counts
         cast(null as double) as numerator,
         cast(null as double) as denominator
