@@ -70,3 +70,62 @@
         1 - 1 / (9.0 * ({{ observed }} + 1)) + {{ z }} / (3 * sqrt({{ observed }} + 1)), 3
     )
 {%- endmacro %}
+
+{#
+    ci_method(measure_type, numerator, denominator): which limits a value can have: Wilson for
+    a proportion (0 <= numerator <= denominator), Byar for a rate or a count of 10 or more
+    (Fingertips uses the exact method below 10, which is not computed here), else null.
+#}
+{% macro ci_method(measure_type, numerator, denominator) -%}
+    case
+        when
+            {{ measure_type }} = 'proportion'
+            and {{ denominator }} > 0
+            and {{ numerator }} >= 0
+            and {{ numerator }} <= {{ denominator }}
+            then 'wilson'
+        when
+            {{ measure_type }} = 'rate'
+            and {{ denominator }} > 0
+            and {{ numerator }} >= 10
+            then 'byar'
+        when {{ measure_type }} = 'count' and {{ numerator }} >= 10 then 'byar'
+    end
+{%- endmacro %}
+
+{#
+    ci_scale(measure_type, multiplier, denominator): what a limit on the count is multiplied
+    by to be on the value's scale.
+#}
+{% macro ci_scale(measure_type, multiplier, denominator) -%}
+    case
+        when {{ measure_type }} = 'proportion' then coalesce({{ multiplier }}, 1)
+        when {{ measure_type }} = 'rate' then coalesce({{ multiplier }}, 1) / {{ denominator }}
+        when {{ measure_type }} = 'count' then 1
+    end
+{%- endmacro %}
+
+{#
+    confidence_limit(bound, confidence): the lower or upper limit on the value's scale, by the
+    row's ci_method and ci_scale, rounded to 6 places; null where there is no method.
+#}
+{% macro confidence_limit(
+    bound, confidence, numerator='numerator', denominator='denominator',
+    method='ci_method', scale='ci_scale'
+) -%}
+    {%- if bound == 'lower' -%}
+        {%- set wilson = wilson_lower(numerator, denominator, confidence) -%}
+        {%- set byar = byar_lower(numerator, confidence) -%}
+    {%- elif bound == 'upper' -%}
+        {%- set wilson = wilson_upper(numerator, denominator, confidence) -%}
+        {%- set byar = byar_upper(numerator, confidence) -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "confidence_limit: bound must be lower or upper, not " ~ bound
+        ) }}
+    {%- endif -%}
+    round(case
+        when {{ method }} = 'wilson' then {{ wilson }} * {{ scale }}
+        when {{ method }} = 'byar' then {{ byar }} * {{ scale }}
+    end, 6)
+{%- endmacro %}

@@ -305,27 +305,12 @@
         group by indicator_id, area_code, period_id
     ) as cell_keys
     left join (
-        select
-            measured.indicator_id,
-            measured.area_code,
-            measured.period_id,
-            measured.numerator,
-            measured.denominator,
-            measured.dataset_id,
-            row_number() over (
-                partition by measured.indicator_id, measured.area_code, measured.period_id
-                order by cell_value_types.outturn_precedence
-            ) as outturn_rank
-        from {{ indicator_values }} as measured
-        inner join {{ value_types }} as cell_value_types
-            on measured.value_type = cell_value_types.value_type
-        where cell_value_types.outturn_precedence is not null
+        {{ best_outturns(indicator_values, value_types) }}
     ) as cell_outturns
         on
             cell_keys.indicator_id = cell_outturns.indicator_id
             and cell_keys.area_code = cell_outturns.area_code
             and cell_keys.period_id = cell_outturns.period_id
-            and cell_outturns.outturn_rank = 1
     left join {{ sources }} as cell_sources
         on coalesce(cell_outturns.dataset_id, cell_keys.any_dataset_id) = cell_sources.dataset_id
 {%- endmacro %}

@@ -57,30 +57,11 @@ ward_tiles as (
 
 ),
 
-outturns_ranked as (
-
-    -- a period's outturn is its best measured value, as mart_indicator_assessment takes it:
-    -- an actual, else an estimate, else a projection; a target is never an outturn
-    select
-        indicator_values.*,
-        row_number() over (
-            partition by
-                indicator_values.indicator_id,
-                indicator_values.area_code,
-                indicator_values.period_id
-            order by value_types.outturn_precedence
-        ) as outturn_rank
-    from indicator_values
-    inner join value_types
-        on indicator_values.value_type = value_types.value_type
-    where value_types.outturn_precedence is not null
-
-),
-
 outturns as (
 
-    select * from outturns_ranked
-    where outturn_rank = 1
+    -- a period's outturn is its best measured value, as mart_indicator_assessment takes it
+    -- (macro best_outturns): an actual, else an estimate, else a projection; never a target
+    {{ best_outturns('indicator_values', 'value_types') }}
 
 ),
 
@@ -367,32 +348,17 @@ benchmarks as (
 
 with_ci_method as (
 
-    -- the confidence limits mart_indicator_assessment computes: Wilson for a proportion,
-    -- Byar for a rate or a count of 10 or more
+    -- the confidence limits mart_indicator_assessment computes (macros ci_method, ci_scale):
+    -- Wilson for a proportion, Byar for a rate or a count of 10 or more
     select
         profile_rows.*,
         measures.measure_type,
-        case
-            when
-                measures.measure_type = 'proportion'
-                and profile_rows.denominator > 0
-                and profile_rows.numerator >= 0
-                and profile_rows.numerator <= profile_rows.denominator
-                then 'wilson'
-            when
-                measures.measure_type = 'rate'
-                and profile_rows.denominator > 0
-                and profile_rows.numerator >= 10
-                then 'byar'
-            when measures.measure_type = 'count' and profile_rows.numerator >= 10 then 'byar'
-        end as ci_method,
-        case
-            when measures.measure_type = 'proportion' then coalesce(measures.multiplier, 1)
-            when
-                measures.measure_type = 'rate'
-                then coalesce(measures.multiplier, 1) / profile_rows.denominator
-            when measures.measure_type = 'count' then 1
-        end as ci_scale
+        {{ ci_method(
+            'measures.measure_type', 'profile_rows.numerator', 'profile_rows.denominator'
+        ) }} as ci_method,
+        {{ ci_scale(
+            'measures.measure_type', 'measures.multiplier', 'profile_rows.denominator'
+        ) }} as ci_scale
     from profile_rows
     inner join indicators
         on profile_rows.indicator_id = indicators.indicator_id
@@ -405,16 +371,8 @@ with_limits as (
 
     select
         *,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_lower('numerator', 'denominator', 95) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_lower('numerator', 95) }} * ci_scale
-        end, 6) as lower_ci_95,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_upper('numerator', 'denominator', 95) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_upper('numerator', 95) }} * ci_scale
-        end, 6) as upper_ci_95
+        {{ confidence_limit('lower', 95) }} as lower_ci_95,
+        {{ confidence_limit('upper', 95) }} as upper_ci_95
     from with_ci_method
 
 ),

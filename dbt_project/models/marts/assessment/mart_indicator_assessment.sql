@@ -60,30 +60,11 @@ sources as (
 
 ),
 
-outturns_ranked as (
+outturns as (
 
     -- a period's outturn is its best measured value: an actual, else an estimate, else a
     -- projection (seed value_types, outturn_precedence); a target is never an outturn
-    select
-        indicator_values.*,
-        row_number() over (
-            partition by
-                indicator_values.indicator_id,
-                indicator_values.area_code,
-                indicator_values.period_id
-            order by value_types.outturn_precedence
-        ) as outturn_rank
-    from indicator_values
-    inner join value_types
-        on indicator_values.value_type = value_types.value_type
-    where value_types.outturn_precedence is not null
-
-),
-
-outturns as (
-
-    select * from outturns_ranked
-    where outturn_rank = 1
+    {{ best_outturns('indicator_values', 'value_types') }}
 
 ),
 
@@ -231,26 +212,12 @@ assembled as (
 
 with_ci_method as (
 
-    -- Wilson for a proportion (0 <= numerator <= denominator); Byar for a rate or a count of
-    -- 10 or more (Fingertips uses the exact method below 10, which is not computed here)
+    -- Wilson for a proportion, Byar for a rate or a count of 10 or more (macro ci_method), and
+    -- what a limit on the count is multiplied by to be on the value's scale
     select
         *,
-        case
-            when
-                measure_type = 'proportion'
-                and denominator > 0
-                and numerator >= 0
-                and numerator <= denominator
-                then 'wilson'
-            when measure_type = 'rate' and denominator > 0 and numerator >= 10 then 'byar'
-            when measure_type = 'count' and numerator >= 10 then 'byar'
-        end as ci_method,
-        -- what a limit on the count is multiplied by to be on the value's scale
-        case
-            when measure_type = 'proportion' then coalesce(multiplier, 1)
-            when measure_type = 'rate' then coalesce(multiplier, 1) / denominator
-            when measure_type = 'count' then 1
-        end as ci_scale
+        {{ ci_method('measure_type', 'numerator', 'denominator') }} as ci_method,
+        {{ ci_scale('measure_type', 'multiplier', 'denominator') }} as ci_scale
     from assembled
 
 ),
@@ -259,26 +226,10 @@ with_limits as (
 
     select
         *,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_lower('numerator', 'denominator', 95) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_lower('numerator', 95) }} * ci_scale
-        end, 6) as lower_ci_95,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_upper('numerator', 'denominator', 95) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_upper('numerator', 95) }} * ci_scale
-        end, 6) as upper_ci_95,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_lower('numerator', 'denominator', 99.8) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_lower('numerator', 99.8) }} * ci_scale
-        end, 6) as lower_ci_99_8,
-        round(case
-            when ci_method = 'wilson'
-                then {{ wilson_upper('numerator', 'denominator', 99.8) }} * ci_scale
-            when ci_method = 'byar' then {{ byar_upper('numerator', 99.8) }} * ci_scale
-        end, 6) as upper_ci_99_8
+        {{ confidence_limit('lower', 95) }} as lower_ci_95,
+        {{ confidence_limit('upper', 95) }} as upper_ci_95,
+        {{ confidence_limit('lower', 99.8) }} as lower_ci_99_8,
+        {{ confidence_limit('upper', 99.8) }} as upper_ci_99_8
     from with_ci_method
 
 ),
