@@ -9,6 +9,44 @@
 {%- endmacro %}
 
 {#
+    is_primary(numerator, denominator, threshold): a cell hidden on its own counts, because its
+    numerator or its denominator is a small number.
+#}
+{% macro is_primary(numerator, denominator, threshold) -%}
+    (
+        {{ is_small_number(numerator, threshold) }}
+        or {{ is_small_number(denominator, threshold) }}
+    )
+{%- endmacro %}
+
+{#
+    secondary_siblings(relation, keys, where): the rows of `relation` (with is_primary,
+    parent_area_code, numerator, denominator, area_code), each with is_secondary: true for the
+    smallest area not hidden among siblings of which exactly one is hidden, which would
+    otherwise be recovered as the parent's total minus the others.
+#}
+{% macro secondary_siblings(relation, keys, where=none) -%}
+    select
+        *,
+        (not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary
+    from (
+        select
+            *,
+            sum(case when is_primary then 1 else 0 end) over (
+                partition by {{ keys }}, parent_area_code
+            ) as primary_siblings,
+            row_number() over (
+                partition by {{ keys }}, parent_area_code, is_primary
+                order by numerator asc nulls last, denominator asc nulls last, area_code asc
+            ) as smallness
+        from {{ relation }}
+        {%- if where is not none %}
+            where {{ where }}
+        {%- endif %}
+    ) as siblings_ranked
+{%- endmacro %}
+
+{#
     small_number_suppression(cells, areas, partition_by, child_area_type): which cells to hide.
 
     `cells` has one row per partition (e.g. indicator and period) and area, with columns
@@ -36,42 +74,22 @@
             cells.numerator,
             cells.denominator,
             cells.small_number_threshold,
-            (
-                {{ is_small_number('cells.numerator', 'cells.small_number_threshold') }}
-                or {{ is_small_number('cells.denominator', 'cells.small_number_threshold') }}
-            ) as is_primary
+            {{ is_primary(
+                'cells.numerator', 'cells.denominator', 'cells.small_number_threshold'
+            ) }} as is_primary
         from {{ cells }} as cells
         left join {{ areas }} as cell_areas
             on cells.area_code = cell_areas.area_code
 
     ),
 
-    children_ranked as (
-
-        -- the children (wards) of each parent: how many are primary, and which of the others
-        -- is the smallest
-        select
-            *,
-            sum(case when is_primary then 1 else 0 end) over (
-                partition by {{ keys }}, parent_area_code
-            ) as primary_siblings,
-            row_number() over (
-                partition by {{ keys }}, parent_area_code, is_primary
-                order by numerator asc nulls last, denominator asc nulls last, area_code asc
-            ) as smallness
-        from suppression_cells
-        where area_type = '{{ child_area_type }}'
-
-    ),
-
     children as (
 
-        -- one hidden child could be recovered as its parent's total minus the others: the
-        -- smallest other child is hidden with it
-        select
-            *,
-            (not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary
-        from children_ranked
+        -- one hidden child (ward) could be recovered as its parent's total minus the others:
+        -- the smallest other child is hidden with it
+        {{ secondary_siblings(
+            'suppression_cells', keys, "area_type = '" ~ child_area_type ~ "'"
+        ) }}
 
     ),
 
@@ -99,26 +117,12 @@
 
     ),
 
-    parents_ranked as (
+    parents_flagged as (
 
         select
             *,
-            sum(case when is_primary then 1 else 0 end) over (
-                partition by {{ keys }}, parent_area_code
-            ) as primary_siblings,
-            row_number() over (
-                partition by {{ keys }}, parent_area_code, is_primary
-                order by numerator asc nulls last, denominator asc nulls last, area_code asc
-            ) as smallness
-        from (
-            select
-                *,
-                (
-                    {{ is_small_number('numerator', 'small_number_threshold') }}
-                    or {{ is_small_number('denominator', 'small_number_threshold') }}
-                ) as is_primary
-            from parents_summed
-        ) as parents_flagged
+            {{ is_primary('numerator', 'denominator', 'small_number_threshold') }} as is_primary
+        from parents_summed
 
     ),
 
@@ -126,10 +130,7 @@
 
         -- the same rule one level up: one hidden parent could be recovered from the
         -- grandparent's total (the borough) minus the other parents
-        select
-            *,
-            (not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary
-        from parents_ranked
+        {{ secondary_siblings('parents_flagged', keys) }}
 
     ),
 
@@ -313,4 +314,16 @@
             and cell_keys.period_id = cell_outturns.period_id
     left join {{ sources }} as cell_sources
         on coalesce(cell_outturns.dataset_id, cell_keys.any_dataset_id) = cell_sources.dataset_id
+{%- endmacro %}
+
+{#
+    indicator_suppression(indicator_values, value_types, sources, areas, periods): the
+    decisions of disclosure control on every indicator cell (indicator, period and area), as
+    every partner mart takes them.
+#}
+{% macro indicator_suppression(indicator_values, value_types, sources, areas, periods) -%}
+    {{ small_number_suppression(
+        '(' ~ suppression_cells(indicator_values, value_types, sources) ~ ')',
+        areas, ['indicator_id', 'period_id'], periods=periods
+    ) }}
 {%- endmacro %}

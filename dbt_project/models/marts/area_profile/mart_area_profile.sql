@@ -65,21 +65,13 @@ outturns as (
 
 ),
 
-disclosure_cells as (
-
-    -- the counts behind each cell and the small-number threshold of its dataset's contract,
-    -- as every mart that hides counts takes them (macro suppression_cells)
-    {{ suppression_cells('indicator_values', 'value_types', 'sources') }}
-
-),
-
--- primary and secondary suppression (macro small_number_suppression), for the wards, the area
--- committees (the sums of their wards) and every other area, exactly as
--- mart_indicator_assessment and indicator_values decide them
+-- primary and secondary suppression (macros indicator_suppression, small_number_suppression),
+-- for the wards, the area committees (the sums of their wards) and every other area, exactly
+-- as mart_indicator_assessment and indicator_values decide them
 disclosure as (
 
-    {{ small_number_suppression(
-        'disclosure_cells', 'areas', ['indicator_id', 'period_id'], periods='periods'
+    {{ indicator_suppression(
+        'indicator_values', 'value_types', 'sources', 'areas', 'periods'
     ) }}
 
 ),

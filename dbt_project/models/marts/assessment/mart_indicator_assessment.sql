@@ -371,20 +371,14 @@ final as (
 
 ),
 
-disclosure_cells as (
-
-    -- the counts behind each outturn, with the small-number threshold of the contract of the
-    -- dataset they came from (dim_source)
-    {{ suppression_cells('indicator_values', 'value_types', 'sources') }}
-
-),
-
--- primary and secondary suppression (macro small_number_suppression), decided on the same cells
--- as in mart_area_profile and indicator_values, so the marts hide the same counts
+-- primary and secondary suppression (macros indicator_suppression, small_number_suppression),
+-- decided on the counts behind each outturn with the small-number threshold of the contract of
+-- its dataset (dim_source), as in mart_area_profile and indicator_values, so the marts hide the
+-- same counts
 disclosure as (
 
-    {{ small_number_suppression(
-        'disclosure_cells', 'areas', ['indicator_id', 'period_id'], periods='periods'
+    {{ indicator_suppression(
+        'indicator_values', 'value_types', 'sources', 'areas', 'periods'
     ) }}
 
 ),

@@ -37,20 +37,13 @@ sources as (
 
 ),
 
-disclosure_cells as (
-
-    -- the counts behind each value, as every mart that hides counts takes them
-    {{ suppression_cells('indicator_values', 'value_types', 'sources') }}
-
-),
-
 -- partners see this view: counts below the contract's small-number threshold are hidden, with
--- secondary suppression, exactly as in mart_indicator_assessment and mart_area_profile (macro
--- small_number_suppression)
+-- secondary suppression, exactly as in mart_indicator_assessment and mart_area_profile (macros
+-- indicator_suppression, small_number_suppression)
 disclosure as (
 
-    {{ small_number_suppression(
-        'disclosure_cells', 'areas', ['indicator_id', 'period_id'], periods='periods'
+    {{ indicator_suppression(
+        'indicator_values', 'value_types', 'sources', 'areas', 'periods'
     ) }}
 
 ),
