@@ -542,7 +542,7 @@ def test_the_rule_tests_pass_with_the_rules_intact(project_copy) -> None:
             "macros/disclosure/small_number_suppression.sql",
             "(not is_primary and primary_siblings = 1 and smallness = 1) as is_secondary",
             "false as is_secondary",
-            2,
+            1,
             SUPPRESSION_TESTS,
             id="no-secondary-suppression",
         ),
