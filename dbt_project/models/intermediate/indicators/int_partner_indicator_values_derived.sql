@@ -49,11 +49,7 @@ crime_by_month as (
     select
         submission_id,
         source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         'month' as period_type,
         {{ month_label(
@@ -76,11 +72,7 @@ crime_by_year as (
     select
         submission_id,
         min(source_row_number) as source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         'financial_year' as period_type,
         {{ financial_year_label(
@@ -94,7 +86,7 @@ crime_by_year as (
         cast(null as double) as partner_value
     from recorded_crime
     group by
-        submission_id, partner_id, marking, dataset_id, source_file, received_at, area_code,
+        submission_id, {{ submission_columns() }}, area_code,
         period_label, offence_group
     having count(*) = 12
 
@@ -106,11 +98,7 @@ health_values as (
     select
         submission_id,
         source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         'financial_year' as period_type,
         financial_year as period_label,
@@ -129,11 +117,7 @@ claimants_by_year as (
     select
         submission_id,
         min(source_row_number) as source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         'financial_year' as period_type,
         {{ dbt.right('reporting_quarter', 7) }} as period_label,
@@ -144,7 +128,7 @@ claimants_by_year as (
         cast(null as double) as partner_value
     from claimants
     group by
-        submission_id, partner_id, marking, dataset_id, source_file, received_at, area_code,
+        submission_id, {{ submission_columns() }}, area_code,
         period_label
     having count(*) = 4
 
@@ -155,11 +139,7 @@ fire_values as (
     select
         submission_id,
         source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         'financial_year' as period_type,
         financial_year as period_label,
@@ -178,11 +158,7 @@ cleanliness_by_year as (
     select
         submission_id,
         min(source_row_number) as source_row_number,
-        partner_id,
-        marking,
-        dataset_id,
-        source_file,
-        received_at,
+        {{ submission_columns() }},
         area_code,
         financial_year as period_label,
         sum(transects_surveyed) as transects_surveyed,
@@ -192,7 +168,7 @@ cleanliness_by_year as (
         sum(fly_posting_below_standard) as fly_posting_below_standard
     from cleanliness
     group by
-        submission_id, partner_id, marking, dataset_id, source_file, received_at, area_code,
+        submission_id, {{ submission_columns() }}, area_code,
         financial_year
     having count(*) = 3
 
@@ -204,11 +180,7 @@ cleanliness_values as (
         select
             submission_id,
             source_row_number,
-            partner_id,
-            marking,
-            dataset_id,
-            source_file,
-            received_at,
+            {{ submission_columns() }},
             area_code,
             'financial_year' as period_type,
             period_label,
@@ -247,11 +219,7 @@ final as (
         unioned.submission_id,
         unioned.source_row_number,
         unioned.source_column,
-        unioned.partner_id,
-        unioned.marking,
-        unioned.dataset_id,
-        unioned.source_file,
-        unioned.received_at,
+        {{ submission_columns('unioned') }},
         unioned.area_code,
         unioned.period_label as reporting_period,
         partner_indicators.indicator_code,
