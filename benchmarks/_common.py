@@ -123,6 +123,17 @@ def record(name: str, result: dict[str, Any], path: Path = RESULTS) -> Path:
     return path
 
 
+def finish(name: str, result: dict[str, Any], report: str, no_record: bool) -> int:
+    """Print a benchmark's report, record its result unless told not to, and end with the
+    one-line summary of its ratios; the exit status of the benchmark."""
+    print(report)
+    if not no_record:
+        print(f"{name}: results in {record(name, result).relative_to(REPO_ROOT)}")
+    ratios = ", ".join(f"{k} = {v}" for k, v in result["ratios"].items())
+    print(f"{name}: {ratios}")
+    return 0
+
+
 def table(rows: list[tuple[str, ...]]) -> str:
     """Rows of text as a table with aligned columns (the first row is the heading)."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

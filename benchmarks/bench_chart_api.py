@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, record, run_command, table
+from _common import REPO_ROOT, finish, run_command, table
 from bench_warehouse import (
     SHARED_MACHINE,
     ensure_warehouse,
@@ -417,12 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{NAME}: scale set of {args.authorities} authorities, {args.wards:,} wards", flush=True)
     with scale_folder(args) as folder:
         result = measure(folder, args)
-    print(report(result))
-    if not args.no_record:
-        print(f"{NAME}: results in {record(NAME, result).relative_to(REPO_ROOT)}")
-    ratios = ", ".join(f"{k} = {v}" for k, v in result["ratios"].items())
-    print(f"{NAME}: {ratios}")
-    return 0
+    return finish(NAME, result, report(result), args.no_record)
 
 
 if __name__ == "__main__":

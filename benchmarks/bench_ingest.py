@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, python_with, record, run_child, table
+from _common import REPO_ROOT, finish, python_with, run_child, table
 
 NAME = "bench_ingest"
 SEED = 20100804
@@ -347,12 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-    print(report(result))
-    if not args.no_record:
-        print(f"{NAME}: results in {record(NAME, result).relative_to(REPO_ROOT)}")
-    ratios = ", ".join(f"{k} = {v}" for k, v in result["ratios"].items())
-    print(f"{NAME}: {ratios}")
-    return 0
+    return finish(NAME, result, report(result), args.no_record)
 
 
 if __name__ == "__main__":

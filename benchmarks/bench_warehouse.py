@@ -47,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_scale
-from _common import REPO_ROOT, record, run_command, table
+from _common import REPO_ROOT, finish, run_command, table
 
 NAME = "bench_warehouse"
 SCALE_ENV = "UNDERSTOOD_BENCH_SCALE_DIR"
@@ -398,12 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{NAME}: scale set of {args.authorities} authorities, {args.wards:,} wards", flush=True)
     with scale_folder(args) as folder:
         result = measure(folder, args)
-    print(report(result))
-    if not args.no_record:
-        print(f"{NAME}: results in {record(NAME, result).relative_to(REPO_ROOT)}")
-    ratios = ", ".join(f"{k} = {v}" for k, v in result["ratios"].items())
-    print(f"{NAME}: {ratios}")
-    return 0
+    return finish(NAME, result, report(result), args.no_record)
 
 
 if __name__ == "__main__":
