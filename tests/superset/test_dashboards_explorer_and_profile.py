@@ -16,19 +16,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import yaml
-from access_probes import VISIBLE_TO_PARTNER
 from browser import (
-    ALL_CHARTS_SETTLED,
-    ARTIFACTS,
     choose,
-    log_in,
     selected,
     table_column,
     wait_for_count,
     wait_for_rows,
+)
+from dashboards import (
+    assert_every_chart_answers,
+    assert_every_chart_rendered,
+    dashboard,
+    open_dashboard,
+    query,
+    screenshot,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -53,26 +56,6 @@ AREA_TABLE = "The area against the borough and England"
 WARDS_WORSE = "Wards worse than the borough"
 # The cells of the tile map: each ward's name, in bold, inside its coloured cell.
 TILE_CELLS = f'[data-test-chart-name="{TILE_MAP}"] td b'
-
-
-def dashboard(slug: str) -> dict[str, Any]:
-    return yaml.safe_load(DASHBOARD_FILES[slug].read_text(encoding="utf-8"))
-
-
-def chart_titles(slug: str) -> set[str]:
-    """Titles of the charts the dashboard's YAML places on it."""
-    return {
-        component["meta"]["sliceName"]
-        for component in dashboard(slug)["position"].values()
-        if isinstance(component, dict) and component["type"] == "CHART"
-    }
-
-
-def query(server: Any, sql: str, role: str, *params: Any) -> list[tuple]:
-    """Rows of the served warehouse as ``role`` may see them (``{visible}`` in ``sql``)."""
-    visible = VISIBLE_TO_PARTNER if role == "partner" else "true"
-    with duckdb.connect(str(server.warehouse), read_only=True) as con:
-        return con.execute(sql.format(visible=visible), list(params)).fetchall()
 
 
 # --- the assets --------------------------------------------------------------------------
@@ -123,45 +106,10 @@ def partner_api(superset_server: Any) -> Any:
 def test_every_chart_answers_the_partner_viewer(
     superset_server: Any, partner_api: Any, slug: str
 ) -> None:
-    url = superset_server.url
-    response = partner_api.get(f"{url}/api/v1/dashboard/{slug}/charts", timeout=30)
-    assert response.status_code == 200, response.text
-    charts = response.json()["result"]
-    assert {chart["slice_name"] for chart in charts} == chart_titles(slug)
-    for chart in charts:
-        data = partner_api.get(f"{url}/api/v1/chart/{chart['id']}/data/", timeout=60)
-        assert data.status_code == 200, (chart["slice_name"], data.text[:500])
-        (result,) = data.json()["result"]
-        assert result["data"], f"{chart['slice_name']} returned no rows"
+    assert_every_chart_answers(superset_server, partner_api, slug)
 
 
 # --- in the browser ----------------------------------------------------------------------
-
-
-def open_dashboard(page: Any, server: Any, slug: str, role: str) -> None:
-    """Open a dashboard and wait until every chart has rendered or failed."""
-    log_in(page, server, role)
-    page.goto(f"{server.url}/superset/dashboard/{slug}/")
-    page.wait_for_function(ALL_CHARTS_SETTLED, arg=len(chart_titles(slug)), timeout=90_000)
-    page.wait_for_timeout(1_000)  # let the bar charts finish their animation
-
-
-def assert_every_chart_rendered(page: Any, slug: str) -> None:
-    charts = page.locator('[data-test="chart-grid-component"]')
-    errors = charts.locator('.ant-alert, [role="alert"]')
-    assert errors.count() == 0, errors.all_inner_texts()
-    assert page.locator('[data-test="chart-container"]').count() == len(chart_titles(slug))
-    for title in chart_titles(slug):
-        assert page.locator(f'[data-test-chart-name="{title}"]').count(), title
-    body = page.locator("body").inner_text()
-    assert "Source:" in body
-    assert "Network error" not in body  # the native filters loaded their values
-
-
-def screenshot(page: Any, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(1_000)  # the charts redraw after a filter
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.mark.browser

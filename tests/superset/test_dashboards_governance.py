@@ -15,11 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-import yaml
-from access_probes import VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, choose, log_in, table_column, wait_for_rows
+from browser import choose, table_column, wait_for_rows
+from dashboards import (
+    assert_every_chart_answers,
+    assert_every_chart_rendered,
+    dashboard_charts,
+    open_dashboard,
+    query,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -59,23 +64,6 @@ HEADLINES = {
 }
 
 
-def chart_titles(slug: str) -> set[str]:
-    """Titles of the charts the dashboard's YAML places on it."""
-    position = yaml.safe_load(DASHBOARD_FILES[slug].read_text(encoding="utf-8"))["position"]
-    return {
-        component["meta"]["sliceName"]
-        for component in position.values()
-        if isinstance(component, dict) and component["type"] == "CHART"
-    }
-
-
-def query(server: Any, sql: str, role: str) -> list[tuple]:
-    """Rows of the served warehouse as ``role`` may see them (``{visible}`` in ``sql``)."""
-    visible = VISIBLE_TO_PARTNER if role == "partner" else "true"
-    with duckdb.connect(str(server.warehouse), read_only=True) as con:
-        return con.execute(sql.format(visible=visible)).fetchall()
-
-
 def figure(server: Any, sql: str, role: str) -> int:
     ((value,),) = query(server, sql, role)
     return value
@@ -89,24 +77,11 @@ def partner_api(superset_server: Any) -> Any:
     return superset_server.api_session("partner")
 
 
-def dashboard_charts(server: Any, api: Any, slug: str) -> dict[str, int]:
-    """Chart title -> id of the charts the server has on a dashboard."""
-    response = api.get(f"{server.url}/api/v1/dashboard/{slug}/charts", timeout=30)
-    assert response.status_code == 200, response.text
-    return {chart["slice_name"]: chart["id"] for chart in response.json()["result"]}
-
-
 @pytest.mark.parametrize("slug", sorted(DASHBOARD_FILES))
 def test_every_chart_answers_the_partner_viewer(
     superset_server: Any, partner_api: Any, slug: str
 ) -> None:
-    charts = dashboard_charts(superset_server, partner_api, slug)
-    assert set(charts) == chart_titles(slug)
-    for title, chart_id in charts.items():
-        data = partner_api.get(f"{superset_server.url}/api/v1/chart/{chart_id}/data/", timeout=60)
-        assert data.status_code == 200, (title, data.text[:500])
-        (result,) = data.json()["result"]
-        assert result["data"], f"{title} returned no rows"
+    assert_every_chart_answers(superset_server, partner_api, slug)
 
 
 def test_the_headline_figures_are_the_warehouses(superset_server: Any, partner_api: Any) -> None:
@@ -121,26 +96,6 @@ def test_the_headline_figures_are_the_warehouses(superset_server: Any, partner_a
 
 
 # --- in the browser ----------------------------------------------------------------------
-
-
-def open_dashboard(page: Any, server: Any, slug: str, role: str) -> None:
-    """Open a dashboard and wait until every chart has rendered or failed."""
-    log_in(page, server, role)
-    page.goto(f"{server.url}/superset/dashboard/{slug}/")
-    page.wait_for_function(ALL_CHARTS_SETTLED, arg=len(chart_titles(slug)), timeout=90_000)
-    page.wait_for_timeout(1_000)  # let the bar charts finish their animation
-
-
-def assert_every_chart_rendered(page: Any, slug: str) -> None:
-    charts = page.locator('[data-test="chart-grid-component"]')
-    errors = charts.locator('.ant-alert, [role="alert"]')
-    assert errors.count() == 0, errors.all_inner_texts()
-    assert page.locator('[data-test="chart-container"]').count() == len(chart_titles(slug))
-    for title in chart_titles(slug):
-        assert page.locator(f'[data-test-chart-name="{title}"]').count(), title
-    body = page.locator("body").inner_text()
-    assert "Source:" in body
-    assert "Network error" not in body  # the native filters loaded their values
 
 
 def assert_headlines(page: Any, server: Any, slug: str, role: str) -> None:
@@ -158,12 +113,6 @@ def wait_for_headline(page: Any, chart: str, value: int) -> None:
         arg=[f'[data-test-chart-name="{chart}"] .header-line', str(value)],
         timeout=30_000,
     )
-
-
-def screenshot(page: Any, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(1_000)  # the charts redraw after a filter
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.mark.browser

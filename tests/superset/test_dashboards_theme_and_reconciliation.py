@@ -13,11 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-import yaml
-from access_probes import VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, choose, log_in, table_column, wait_for_rows
+from browser import ARTIFACTS, choose, table_column, wait_for_rows
+from dashboards import (
+    assert_every_chart_answers,
+    assert_every_chart_rendered,
+    open_dashboard,
+    query,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -33,23 +36,6 @@ RED_INDICATORS = "Red-rated indicators and the council's explanation"
 # The figures of the bundled samples: the direction of travel of 140 scorecard rows can be
 # compared, and 117 agree (dbt_project/models/marts/reconciliation/_reconciliation__docs.md).
 SAMPLE_AGREEMENT = (117, 140)
-
-
-def chart_titles(slug: str) -> set[str]:
-    """Titles of the charts the dashboard's YAML places on it."""
-    position = yaml.safe_load(DASHBOARD_FILES[slug].read_text(encoding="utf-8"))["position"]
-    return {
-        component["meta"]["sliceName"]
-        for component in position.values()
-        if isinstance(component, dict) and component["type"] == "CHART"
-    }
-
-
-def query(server: Any, sql: str, role: str) -> list[tuple]:
-    """Rows of the served warehouse as ``role`` may see them (``{visible}`` in ``sql``)."""
-    visible = VISIBLE_TO_PARTNER if role == "partner" else "true"
-    with duckdb.connect(str(server.warehouse), read_only=True) as con:
-        return con.execute(sql.format(visible=visible)).fetchall()
 
 
 def agreement(server: Any, role: str, scorecard: str | None = None) -> tuple[int, int]:
@@ -82,16 +68,7 @@ def partner_api(superset_server: Any) -> Any:
 def test_every_chart_answers_the_partner_viewer(
     superset_server: Any, partner_api: Any, slug: str
 ) -> None:
-    url = superset_server.url
-    response = partner_api.get(f"{url}/api/v1/dashboard/{slug}/charts", timeout=30)
-    assert response.status_code == 200, response.text
-    charts = response.json()["result"]
-    assert {chart["slice_name"] for chart in charts} == chart_titles(slug)
-    for chart in charts:
-        data = partner_api.get(f"{url}/api/v1/chart/{chart['id']}/data/", timeout=60)
-        assert data.status_code == 200, (chart["slice_name"], data.text[:500])
-        (result,) = data.json()["result"]
-        assert result["data"], f"{chart['slice_name']} returned no rows"
+    assert_every_chart_answers(superset_server, partner_api, slug)
 
 
 def test_the_agreement_rate_is_the_marts_figure(superset_server: Any, partner_api: Any) -> None:
@@ -118,26 +95,6 @@ def test_the_agreement_rate_is_the_marts_figure(superset_server: Any, partner_ap
 
 
 # --- in the browser ----------------------------------------------------------------------
-
-
-def open_dashboard(page: Any, server: Any, slug: str, role: str) -> None:
-    """Open a dashboard and wait until every chart has rendered or failed."""
-    log_in(page, server, role)
-    page.goto(f"{server.url}/superset/dashboard/{slug}/")
-    page.wait_for_function(ALL_CHARTS_SETTLED, arg=len(chart_titles(slug)), timeout=90_000)
-    page.wait_for_timeout(1_000)  # let the bar charts finish their animation
-
-
-def assert_every_chart_rendered(page: Any, slug: str) -> None:
-    charts = page.locator('[data-test="chart-grid-component"]')
-    errors = charts.locator('.ant-alert, [role="alert"]')
-    assert errors.count() == 0, errors.all_inner_texts()
-    assert page.locator('[data-test="chart-container"]').count() == len(chart_titles(slug))
-    for title in chart_titles(slug):
-        assert page.locator(f'[data-test-chart-name="{title}"]').count(), title
-    body = page.locator("body").inner_text()
-    assert "Source: Q4 2009/10" in body and "as published by Sefton Council" in body
-    assert "Network error" not in body  # the native filters loaded their values
 
 
 @pytest.mark.browser
@@ -169,7 +126,9 @@ def test_theme_summary(superset_server: Any, browser: Any, role: str) -> None:
         wait_for_rows(page, SIDE_BY_SIDE, len(objectives))
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"theme-summary-{role}.png"), full_page=True)
-        assert_every_chart_rendered(page, "theme-summary")
+        assert_every_chart_rendered(
+            page, "theme-summary", "Source: Q4 2009/10", "as published by Sefton Council"
+        )
         assert set(table_column(page, SIDE_BY_SIDE, "strategic_objective")) == set(objectives)
         assert len(table_column(page, RED_INDICATORS, "indicator_code")) == red_rows
         red = page.locator('[data-test-chart-name="Indicators rated red by the council"]')
@@ -216,7 +175,9 @@ def test_reconciliation(superset_server: Any, browser: Any, role: str) -> None:
         wait_for_rows(page, DIFFERENCES, compared - agreed)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"reconciliation-{role}.png"), full_page=True)
-        assert_every_chart_rendered(page, "reconciliation")
+        assert_every_chart_rendered(
+            page, "reconciliation", "Source: Q4 2009/10", "as published by Sefton Council"
+        )
         rate = page.locator(f'[data-test-chart-name="{AGREEMENT_RATE}"]')
         assert percent(agreed, compared) in rate.inner_text()
         assert "83.6%" in rate.inner_text()
