@@ -29,20 +29,52 @@ NEXT = "warehouse.next.duckdb"
 def prepare_build(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Make ``warehouse.next.duckdb`` ready for a build, and return its path.
 
-    It starts as a copy of the published warehouse, so incremental models carry their state over;
-    with nothing published yet, any stale build file from an earlier failed run is removed and
-    dbt starts from empty. A leftover write-ahead log of a crashed build is removed as well.
+    It starts as a copy of the published warehouse, so incremental models carry their state over
+    and the build takes in only the submissions received since (``dbt_project/macros/incremental``).
+    It starts empty, so that dbt builds every model in full, when nothing is published yet, or
+    when a submission the published warehouse took in has lost its raw file (retention deleted
+    it): incremental models would otherwise keep its rows. Any stale build file from an earlier
+    failed run is replaced, and a leftover write-ahead log of a crashed build is removed.
     """
-    folder = Layout.of(data_dir).warehouse
+    layout = Layout.of(data_dir)
+    folder = layout.warehouse
     folder.mkdir(parents=True, exist_ok=True)
     published, next_path = folder / PUBLISHED, folder / NEXT
     _wal(next_path).unlink(missing_ok=True)
-    if published.exists():
+    gone = raw_files_gone(layout, published) if published.exists() else []
+    if published.exists() and not gone:
         atomic.copy_file(published, next_path)
     else:
+        if gone:
+            print(
+                f"prepare_build: {len(gone)} submission(s) in the published warehouse have no "
+                f"raw file any more (first: {gone[0]}); building every model from empty"
+            )
         next_path.unlink(missing_ok=True)
         atomic.fsync_dir(folder)
     return next_path
+
+
+def raw_files_gone(layout: Layout, warehouse: Path) -> list[str]:
+    """The raw files of the submissions a warehouse's last build took in that no longer exist.
+
+    The build lists them in ``intermediate.built_submissions``; a warehouse without that table
+    (built before it existed) gives an empty list.
+    """
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        listed = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'intermediate' and table_name = 'built_submissions'"
+        ).fetchone()[0]
+        if not listed:
+            return []
+        raw_paths = con.execute(
+            "select raw_path from intermediate.built_submissions "
+            "where raw_path is not null order by raw_path"
+        ).fetchall()
+    return [path for (path,) in raw_paths if not (layout.root / path).exists()]
 
 
 def publish(data_dir: str | os.PathLike[str] | None = None) -> Path:

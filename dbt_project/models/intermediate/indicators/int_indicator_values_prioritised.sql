@@ -3,8 +3,7 @@
     'indicator_code', 'indicator_title', 'area_code', 'period_type', 'period_label', 'value_type'
 ] -%}
 {#- the order datasets are kept in: lowest priority first, no stated priority last -#}
-{%- set source_order =
-    'case when source_priority is null then 1 else 0 end, source_priority, dataset_id' -%}
+{%- set dataset_order = source_order() -%}
 
 with
 
@@ -20,24 +19,48 @@ precedence as (
 
 ),
 
+indicator_datasets as (
+
+    -- how many datasets give each indicator: only the values of an indicator given by two or
+    -- more are ranked below (at scale, almost none are)
+    select * from {{ ref('int_indicator_datasets_counted') }}
+
+),
+
 with_precedence as (
 
-    -- the dataset's line for the indicator's code if it has one, else its line for every
-    -- indicator (`*`); a dataset with no line has no priority
+    {{ with_source_precedence('indicator_values', 'precedence') }}
+
+),
+
+contested as (
+
+    select with_precedence.*
+    from with_precedence
+    inner join indicator_datasets
+        on
+            with_precedence.indicator_code = indicator_datasets.indicator_code
+            and with_precedence.indicator_title = indicator_datasets.indicator_title
+    where indicator_datasets.dataset_count > 1
+
+),
+
+uncontested as (
+
+    -- the only dataset giving the indicator is kept
     select
-        indicator_values.*,
-        coalesce(for_indicator.priority, for_dataset.priority) as source_priority,
-        coalesce(for_indicator.indicator_scope, for_dataset.indicator_scope) as precedence_scope,
-        coalesce(for_indicator.reason, for_dataset.reason) as precedence_reason
-    from indicator_values
-    left join precedence as for_indicator
+        with_precedence.*,
+        1 as source_rank,
+        with_precedence.dataset_id as kept_dataset_id,
+        with_precedence.source_priority as kept_source_priority,
+        with_precedence.precedence_reason as kept_precedence_reason,
+        1 as source_count
+    from with_precedence
+    inner join indicator_datasets
         on
-            indicator_values.dataset_id = for_indicator.dataset_id
-            and indicator_values.indicator_code = for_indicator.indicator_scope
-    left join precedence as for_dataset
-        on
-            indicator_values.dataset_id = for_dataset.dataset_id
-            and for_dataset.indicator_scope = '*'
+            with_precedence.indicator_code = indicator_datasets.indicator_code
+            and with_precedence.indicator_title = indicator_datasets.indicator_title
+    where indicator_datasets.dataset_count = 1
 
 ),
 
@@ -49,21 +72,21 @@ ranked as (
         *,
         dense_rank() over (
             partition by {{ value_key | join(', ') }}
-            order by {{ source_order }}
+            order by {{ dataset_order }}
         ) as source_rank,
         first_value(dataset_id) over (
             partition by {{ value_key | join(', ') }}
-            order by {{ source_order }}
+            order by {{ dataset_order }}
         ) as kept_dataset_id,
         first_value(source_priority) over (
             partition by {{ value_key | join(', ') }}
-            order by {{ source_order }}
+            order by {{ dataset_order }}
         ) as kept_source_priority,
         first_value(precedence_reason) over (
             partition by {{ value_key | join(', ') }}
-            order by {{ source_order }}
+            order by {{ dataset_order }}
         ) as kept_precedence_reason
-    from with_precedence
+    from contested
 
 ),
 
@@ -73,6 +96,10 @@ counted as (
         *,
         max(source_rank) over (partition by {{ value_key | join(', ') }}) as source_count
     from ranked
+
+    union all by name
+
+    select * from uncontested
 
 ),
 

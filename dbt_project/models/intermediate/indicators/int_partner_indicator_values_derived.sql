@@ -1,32 +1,41 @@
+{#- A table built by submission: a nightly build derives only the submissions received since the
+    last (every value here comes from one submission's rows alone), and appends them. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with
 
 recorded_crime as (
 
     select * from {{ ref('stg_synthetic_merseyside_police__recorded_crime') }}
+    where {{ new_submissions_only() }}
 
 ),
 
 ward_health as (
 
     select * from {{ ref('stg_synthetic_nhs_sefton__ward_health_indicators') }}
+    where {{ new_submissions_only() }}
 
 ),
 
 claimants as (
 
     select * from {{ ref('stg_synthetic_sefton_council__out_of_work_benefit_claimants') }}
+    where {{ new_submissions_only() }}
 
 ),
 
 fire_incidents as (
 
     select * from {{ ref('stg_synthetic_merseyside_fire__fire_incidents') }}
+    where {{ new_submissions_only() }}
 
 ),
 
 cleanliness as (
 
     select * from {{ ref('stg_synthetic_sefton_council__street_cleanliness_surveys') }}
+    where {{ new_submissions_only() }}
 
 ),
 

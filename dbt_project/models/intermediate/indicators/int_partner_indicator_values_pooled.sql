@@ -1,9 +1,13 @@
+{#- A table built by submission, like int_partner_indicator_values_derived: a rolling value pools
+    the years of one submission, so a nightly build pools only the new submissions. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with
 
 yearly_values as (
 
     select * from {{ ref('int_partner_indicator_values_derived') }}
-    where period_type = 'financial_year'
+    where period_type = 'financial_year' and {{ new_submissions_only() }}
 
 ),
 

@@ -33,9 +33,21 @@ periods as (
 
 ),
 
-areas as (
+all_areas as (
 
     select * from {{ ref('dim_area') }}
+
+),
+
+areas as (
+
+    -- Sefton's wards (those in an area committee) and every area that is not a ward: the
+    -- wards of other authorities (in dim_area at scale) have no area profile of Sefton's
+    select all_areas.*
+    from all_areas
+    left join all_areas as parents
+        on all_areas.parent_area_code = parents.area_code
+    where all_areas.area_type != 'ward' or parents.area_type = 'area_committee'
 
 ),
 

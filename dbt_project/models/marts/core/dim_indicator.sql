@@ -27,16 +27,18 @@ partner_indicators as (
 partner_latest as (
 
     -- an indicator computed from a partner dataset, with the latest submission that gave it
+    -- (an aggregate, not a window: one pass over the values, without sorting them)
     select
         indicator_code,
         indicator_title,
-        dataset_id,
-        submission_id,
-        row_number() over (
-            partition by indicator_code, indicator_title
-            order by received_at desc, submission_id desc
-        ) as recency
+        arg_max(
+            dataset_id, struct_pack(received := received_at, submission := submission_id)
+        ) as dataset_id,
+        arg_max(
+            submission_id, struct_pack(received := received_at, submission := submission_id)
+        ) as submission_id
     from partner_values
+    group by indicator_code, indicator_title
 
 ),
 
@@ -106,7 +108,6 @@ partner_rows as (
         on
             partner_latest.indicator_code = partner_indicators.indicator_code
             and partner_latest.indicator_title = partner_indicators.indicator_title
-    where partner_latest.recency = 1
 
 ),
 
