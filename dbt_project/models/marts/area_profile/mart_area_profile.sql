@@ -8,10 +8,31 @@
 
 with
 
+all_areas as (
+
+    select * from {{ ref('dim_area') }}
+
+),
+
+areas as (
+
+    -- Sefton's wards (those in an area committee) and every area that is not a ward: the
+    -- wards of other authorities (in dim_area at scale) have no area profile of Sefton's
+    select all_areas.*
+    from all_areas
+    left join all_areas as parents
+        on all_areas.parent_area_code = parents.area_code
+    where all_areas.area_type != 'ward' or parents.area_type = 'area_committee'
+
+),
+
 indicator_values as (
 
+    -- the latest values of those areas (at scale, most values are other authorities' wards)
     select * from {{ ref('fct_indicator_value') }}
-    where is_latest_revision
+    where
+        is_latest_revision
+        and area_code in (select areas.area_code from areas)
 
 ),
 
@@ -30,24 +51,6 @@ indicators as (
 periods as (
 
     select * from {{ ref('dim_period') }}
-
-),
-
-all_areas as (
-
-    select * from {{ ref('dim_area') }}
-
-),
-
-areas as (
-
-    -- Sefton's wards (those in an area committee) and every area that is not a ward: the
-    -- wards of other authorities (in dim_area at scale) have no area profile of Sefton's
-    select all_areas.*
-    from all_areas
-    left join all_areas as parents
-        on all_areas.parent_area_code = parents.area_code
-    where all_areas.area_type != 'ward' or parents.area_type = 'area_committee'
 
 ),
 
