@@ -257,3 +257,35 @@ def test_every_exported_dataset_reads_a_mart_of_the_served_warehouse(
         physical = {c["column_name"] for c in config["columns"] if not c.get("expression")}
         missing = physical - marts[config["table_name"]]
         assert not missing, f"{asset['path']}: not in the mart: {sorted(missing)}"
+
+
+def test_every_filter_default_is_a_value_the_warehouse_has(
+    superset_server: Any, exported: Any
+) -> None:
+    """A native filter that opens on a value (the explorer opens on one indicator, by its code
+    and title) names a value its column has in the served warehouse: a title changed in a seed
+    would otherwise leave the dashboard opening on nothing."""
+    datasets = {uuid: asset["config"] for uuid, asset in exported["datasets"].items()}
+    checked = 0
+    with duckdb.connect(str(superset_server.warehouse), read_only=True) as con:
+        for asset in exported["dashboards"].values():
+            for native_filter in asset["config"]["metadata"].get("native_filter_configuration", []):
+                wanted = (native_filter.get("defaultDataMask") or {}).get("filterState", {})
+                if not wanted.get("value"):
+                    continue
+                (target,) = native_filter["targets"]
+                dataset = datasets[target["datasetUuid"]]
+                column = next(
+                    c for c in dataset["columns"] if c["column_name"] == target["column"]["name"]
+                )
+                expression = column.get("expression") or f'"{column["column_name"]}"'
+                found = {
+                    value
+                    for (value,) in con.execute(
+                        f"select distinct {expression} from marts.{dataset['table_name']}"
+                    ).fetchall()
+                }
+                missing = set(wanted["value"]) - found
+                assert not missing, f"{asset['path']} {native_filter['name']}: {sorted(missing)}"
+                checked += 1
+    assert checked >= 2  # the explorer's indicator and period type at least

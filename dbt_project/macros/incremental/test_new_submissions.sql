@@ -33,20 +33,22 @@
 {%- endmacro -%}
 
 {#- `submission_id in ('...', ...)`, the new submissions written out (so that DuckDB filters the
-    raw files and tables it reads by them, below any join), or `true` when the build started
-    empty -#}
+    raw files and tables it reads by them, below any join), or `true` when there is no list: the
+    build started empty, or dbt compiles outside a build (`dbt docs generate`) -#}
 {%- macro new_submissions_condition(column='submission_id') -%}
-    {%- set built = adapter.get_relation(
-        database=target.database, schema='intermediate', identifier='built_submissions'
+    {#- asked of the database, not dbt's cache: on-run-start wrote the table during this run -#}
+    {%- set listed = run_query(
+        "select count(*) from information_schema.tables"
+        ~ " where table_schema = 'intermediate' and table_name = 'new_submissions'"
     ) if execute else none -%}
-    {%- if built is none -%}
+    {%- if listed is none or listed.columns[0].values()[0] == 0 -%}
         true
     {%- else -%}
-        {%- set listed = run_query(
+        {%- set new_ids = run_query(
             "select submission_id from " ~ build_state_relation('new_submissions')
             ~ " order by 1"
         ) -%}
-        {{ submission_id_filter(listed.columns[0].values() | list, column) }}
+        {{ submission_id_filter(new_ids.columns[0].values() | list, column) }}
     {%- endif -%}
 {%- endmacro -%}
 
