@@ -7,7 +7,9 @@
 
 with
 
-indicator_values as (
+-- not materialized: read by two branches below, each filtered (by a test, or by
+-- int_indicator_values_reconciled's reader) before it reads every value
+indicator_values as not materialized (
 
     select * from {{ ref('int_indicator_values_unioned') }}
 
@@ -27,7 +29,7 @@ indicator_datasets as (
 
 ),
 
-with_precedence as (
+with_precedence as not materialized (
 
     {{ with_source_precedence('indicator_values', 'precedence') }}
 
