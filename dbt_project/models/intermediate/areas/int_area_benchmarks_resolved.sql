@@ -2,7 +2,7 @@ with recursive
 
 areas as (
 
-    select * from {{ ref('areas') }}
+    select * from {{ ref('int_areas_unioned') }}
 
 ),
 
