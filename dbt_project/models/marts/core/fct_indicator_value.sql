@@ -121,10 +121,7 @@ keyed as (
             select 1
             from keyed
             where
-                keyed.indicator_id = held.indicator_id
-                and keyed.area_code = held.area_code
-                and keyed.period_id = held.period_id
-                and keyed.value_type = held.value_type
+                {{ same_indicator_value('keyed', 'held') }}
         )
 
     ),
@@ -142,10 +139,7 @@ keyed as (
         from held
         inner join keyed
             on
-                held.indicator_id = keyed.indicator_id
-                and held.area_code = keyed.area_code
-                and held.period_id = keyed.period_id
-                and held.value_type = keyed.value_type
+                {{ same_indicator_value('held', 'keyed') }}
 
     ),
 
@@ -197,10 +191,7 @@ keyed as (
         from held
         inner join kept
             on
-                held.indicator_id = kept.indicator_id
-                and held.area_code = kept.area_code
-                and held.period_id = kept.period_id
-                and held.value_type = kept.value_type
+                {{ same_indicator_value('held', 'kept') }}
                 and held.dataset_id = kept.kept_dataset_id
         group by held.indicator_id, held.area_code, held.period_id, held.value_type
 
@@ -222,17 +213,11 @@ keyed as (
         from keyed
         inner join kept
             on
-                keyed.indicator_id = kept.indicator_id
-                and keyed.area_code = kept.area_code
-                and keyed.period_id = kept.period_id
-                and keyed.value_type = kept.value_type
+                {{ same_indicator_value('keyed', 'kept') }}
                 and keyed.dataset_id = kept.kept_dataset_id
         left join held_revisions
             on
-                keyed.indicator_id = held_revisions.indicator_id
-                and keyed.area_code = held_revisions.area_code
-                and keyed.period_id = held_revisions.period_id
-                and keyed.value_type = held_revisions.value_type
+                {{ same_indicator_value('keyed', 'held_revisions') }}
 
     ),
 
@@ -259,16 +244,10 @@ keyed as (
         from held
         inner join first_arrivals
             on
-                held.indicator_id = first_arrivals.indicator_id
-                and held.area_code = first_arrivals.area_code
-                and held.period_id = first_arrivals.period_id
-                and held.value_type = first_arrivals.value_type
+                {{ same_indicator_value('held', 'first_arrivals') }}
         inner join kept
             on
-                held.indicator_id = kept.indicator_id
-                and held.area_code = kept.area_code
-                and held.period_id = kept.period_id
-                and held.value_type = kept.value_type
+                {{ same_indicator_value('held', 'kept') }}
                 and held.dataset_id = kept.kept_dataset_id
         where held.is_latest_revision
 
@@ -284,10 +263,7 @@ keyed as (
         from held
         inner join kept
             on
-                held.indicator_id = kept.indicator_id
-                and held.area_code = kept.area_code
-                and held.period_id = kept.period_id
-                and held.value_type = kept.value_type
+                {{ same_indicator_value('held', 'kept') }}
         where held.dataset_id != kept.kept_dataset_id
 
     ),
