@@ -20,8 +20,8 @@ RESTRICTED_PROBES = {"nhs_sefton": "NI 9901", VIEWER_PARTNER: "NI 9902"}
 
 
 def add_restricted_rows(warehouse: Path) -> None:
-    """Add OFFICIAL-SENSITIVE rows of two partners to the scorecard and the indicator values:
-    copies of a real row with another code (scorecard) or another area (values)."""
+    """Add OFFICIAL-SENSITIVE rows of two partners to the scorecard, the fact and the indicator
+    values: copies of a real row with another code (scorecard) or another area (values)."""
     with duckdb.connect(str(warehouse)) as con:
         for partner, code in RESTRICTED_PROBES.items():
             params = {"partner": partner, "code": code}
@@ -39,5 +39,14 @@ def add_restricted_rows(warehouse: Path) -> None:
                 "'OFFICIAL-SENSITIVE' as marking, 'E08000011' as area_code) "
                 "from marts.fct_indicator_value where is_latest_revision "
                 "and area_code = 'E08000014' limit 1",
+                {"partner": partner},
+            )
+            # indicator_values is a table built from the fact: the same probe goes in there
+            con.execute(
+                "insert into marts.indicator_values select * replace ("
+                "'restricted-' || $partner as indicator_value_id, $partner as partner_id, "
+                "$partner as source_partner, 'OFFICIAL-SENSITIVE' as marking, "
+                "'E08000011' as area_code, 'Knowsley' as area_name) "
+                "from marts.indicator_values where area_code = 'E08000014' limit 1",
                 {"partner": partner},
             )
