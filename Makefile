@@ -52,7 +52,7 @@ demo: ## the main job: environments, samples, the nightly DAG, Superset and Airf
 	$(MAKE) --no-print-directory envs samples nightly superset-init serve; \
 	$(call say,demo ready); \
 	echo "  Superset (dashboards):  http://localhost:$(SUPERSET_PORT)/superset/dashboard/partnership-scorecard/"; \
-	echo "                          and 5 more: http://localhost:$(SUPERSET_PORT)/dashboard/list/"; \
+	echo "                          and $$(( $$(ls $(ROOT)/superset/assets/dashboards/*.yaml | wc -l) - 1 )) more: http://localhost:$(SUPERSET_PORT)/dashboard/list/"; \
 	echo "  Airflow  (pipeline):    http://localhost:$(AIRFLOW_PORT)/dags/sefton_nightly"; \
 	echo "  Credentials:            $(CREDENTIALS)"; \
 	grep -E '_(USER|PASSWORD)=' $(CREDENTIALS) | sed 's/^/    /'; \
