@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +33,17 @@ ALL_CHARTS_SETTLED = """(expected) => {
         (chart.querySelector('[data-test="chart-container"]') &&
          !chart.querySelector('[data-test="loading-indicator"], .loading')));
 }"""
+
+
+def assert_charts_rendered(page: Any, expected: int) -> None:
+    """Every one of the ``expected`` charts has drawn, and none shows an error.
+
+    A chart redraws when a filter's values arrive after the first render, so the check waits
+    for the charts to settle again and retries the count instead of reading it once."""
+    page.wait_for_function(ALL_CHARTS_SETTLED, arg=expected, timeout=60_000)
+    errors = page.locator('[data-test="chart-grid-component"] :is(.ant-alert, [role="alert"])')
+    assert errors.count() == 0, errors.all_inner_texts()
+    expect(page.locator('[data-test="chart-container"]')).to_have_count(expected, timeout=30_000)
 
 
 def log_in(page: Any, server: Any, role: str) -> None:

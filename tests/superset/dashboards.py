@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import yaml
 from access_probes import VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, log_in
+from browser import ALL_CHARTS_SETTLED, ARTIFACTS, assert_charts_rendered, log_in
 
 ASSETS = Path(__file__).resolve().parents[2] / "superset" / "assets"
 
@@ -71,10 +71,7 @@ def open_dashboard(page: Any, server: Any, slug: str, role: str) -> None:
 def assert_every_chart_rendered(page: Any, slug: str, *sources: str) -> None:
     """No chart shows an error, every chart of the YAML is there, and the page names its
     source (``sources``: the texts to find; any "Source:" line if none given)."""
-    charts = page.locator('[data-test="chart-grid-component"]')
-    errors = charts.locator('.ant-alert, [role="alert"]')
-    assert errors.count() == 0, errors.all_inner_texts()
-    assert page.locator('[data-test="chart-container"]').count() == len(chart_titles(slug))
+    assert_charts_rendered(page, len(chart_titles(slug)))
     for title in chart_titles(slug):
         assert page.locator(f'[data-test-chart-name="{title}"]').count(), title
     body = page.locator("body").inner_text()

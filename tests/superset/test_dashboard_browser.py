@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 from access_probes import RESTRICTED_PROBES, VIEWER_PARTNER, VISIBLE_TO_PARTNER
-from browser import ALL_CHARTS_SETTLED, ARTIFACTS, choose, log_in
+from browser import ALL_CHARTS_SETTLED, ARTIFACTS, assert_charts_rendered, choose, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -51,10 +51,7 @@ def test_dashboard_renders_every_chart(superset_server: Any, browser: Any, role:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"partnership-scorecard-{role}.png"), full_page=True)
 
-        charts = page.locator('[data-test="chart-grid-component"]')
-        errors = charts.locator('.ant-alert, [role="alert"]')
-        assert errors.count() == 0, errors.all_inner_texts()
-        assert page.locator('[data-test="chart-container"]').count() == DASHBOARD_CHARTS
+        assert_charts_rendered(page, DASHBOARD_CHARTS)
         # Row-level security: the partner viewer's table lacks the other partner's
         # restricted row and shows their own; the analyst sees every row.
         assert set(code_cells.all_inner_texts()) == codes
