@@ -129,14 +129,14 @@ dbt-parse: ## write dbt's manifest.json, which the DAG reads instead of running 
 	@$(call say,dbt parse)
 	@cd $(ROOT)/dbt_project && $(DBT) parse --quiet --profiles-dir . --project-dir . --profile sefton_understood --target warehouse && echo "  dbt_project/target/manifest.json written"
 
-nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/
+nightly: airflow-init dbt-parse ## run the nightly DAG once on what is in data/landing/ (FULL=1: build every model from empty)
 	@$(call say,nightly DAG: airflow dags test sefton_nightly (full log: $(AIRFLOW_HOME)/nightly.log))
 	@start=$$(date +%s); set -a; source $(CREDENTIALS); set +a; \
 	if $(PY_AIRFLOW) -c "import urllib.request; urllib.request.urlopen('http://localhost:$(SUPERSET_PORT)/health', timeout=3)" 2> /dev/null; then \
 		export AIRFLOW_CONN_SUPERSET_DEFAULT="{\"conn_type\": \"http\", \"host\": \"localhost\", \"port\": $(SUPERSET_PORT), \"login\": \"$$SUPERSET_ADMIN_USER\", \"password\": \"$$SUPERSET_ADMIN_PASSWORD\"}"; \
 		echo "  Superset serves on port $(SUPERSET_PORT): after the publish it drops its cache of the tables that changed"; \
 	fi; \
-	AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -unE \
+	UNDERSTOOD_FULL_BUILD=$(FULL) AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(VENV)/airflow/bin/airflow dags test sefton_nightly 2>&1 | tee $(AIRFLOW_HOME)/nightly.log | sed -unE \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=-1 .*/  running \1/p' \
 		-e 's/.*\[DAG TEST\] starting task_id=([^ ]+) map_index=([0-9]+) .*/  running \1 [\2]/p' \
 		-e 's/.*(ingest: [0-9]+ accepted.*[^ ]) +\[ingestion\].*/    \1/p' \

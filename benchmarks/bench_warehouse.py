@@ -189,9 +189,9 @@ def dbt_parse(folder: Path, project: Path) -> None:
     )
 
 
-def dbt_build(folder: Path, project: Path) -> tuple[float, float]:
+def dbt_build(folder: Path, project: Path, *flags: str) -> tuple[float, float]:
     """``dbt build`` of the whole project into ``warehouse.next.duckdb``, without the unit tests
-    (as the nightly DAG builds and tests it): seconds, peak MB."""
+    (as the nightly DAG builds and tests it), with any further ``flags``: seconds, peak MB."""
     _, seconds, peak = run_command(
         [
             str(DBT),
@@ -203,6 +203,7 @@ def dbt_build(folder: Path, project: Path) -> tuple[float, float]:
             "--quiet",
             "--exclude-resource-type",
             "unit_test",
+            *flags,
         ],
         env=environment(folder),
         cwd=project,

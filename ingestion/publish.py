@@ -26,26 +26,32 @@ PUBLISHED = "warehouse.duckdb"
 NEXT = "warehouse.next.duckdb"
 
 
-def prepare_build(data_dir: str | os.PathLike[str] | None = None) -> Path:
+def prepare_build(data_dir: str | os.PathLike[str] | None = None, full: bool | None = None) -> Path:
     """Make ``warehouse.next.duckdb`` ready for a build, and return its path.
 
     It starts as a copy of the published warehouse, so incremental models carry their state over
     and the build takes in only the submissions received since (``dbt_project/macros/incremental``).
-    It starts empty, so that dbt builds every model in full, when nothing is published yet, or
-    when a submission the published warehouse took in has lost its raw file (retention deleted
-    it): incremental models would otherwise keep its rows. Any stale build file from an earlier
-    failed run is replaced, and a leftover write-ahead log of a crashed build is removed.
+    It starts empty, so that dbt builds every model in full, when nothing is published yet, when
+    a submission the published warehouse took in has lost its raw file (retention deleted it:
+    incremental models would otherwise keep its rows), or when a full build is asked for:
+    ``full``, by default the environment variable ``UNDERSTOOD_FULL_BUILD`` (``make nightly
+    FULL=1``), after a change to a macro an incremental model calls. Any stale build file from an
+    earlier failed run is replaced, and a leftover write-ahead log of a crashed build is removed.
     """
+    if full is None:
+        full = os.environ.get("UNDERSTOOD_FULL_BUILD", "").strip().lower() in {"1", "true", "yes"}
     layout = Layout.of(data_dir)
     folder = layout.warehouse
     folder.mkdir(parents=True, exist_ok=True)
     published, next_path = folder / PUBLISHED, folder / NEXT
     _wal(next_path).unlink(missing_ok=True)
     gone = raw_files_gone(layout, published) if published.exists() else []
-    if published.exists() and not gone:
+    if published.exists() and not gone and not full:
         atomic.copy_file(published, next_path)
     else:
-        if gone:
+        if full:
+            print("prepare_build: a full build was asked for; building every model from empty")
+        elif gone:
             print(
                 f"prepare_build: {len(gone)} submission(s) in the published warehouse have no "
                 f"raw file any more (first: {gone[0]}); building every model from empty"

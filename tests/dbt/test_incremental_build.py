@@ -31,13 +31,18 @@ from ingestion.publish import prepare_build, publish, raw_files_gone
 
 SIZES = {"authorities": 4, "wards": 24, "years": 3}
 NIGHTS = 2  # the last quarters, each taken in by a nightly build of its own
-BUILD_STATE = {"built_submissions", "new_submissions"}
+BUILD_STATE = {"built_submissions", "new_submissions", "slice_contexts"}
 
 
-def build(folder: Path) -> Path:
+# a setting the judgements read: a nightly build after it changed recomputes every slice
+MORE_COMPARATORS = ["--vars", "{quartile_minimum_comparators: 30}"]
+SLICED = ("marts.mart_indicator_assessment", "marts.indicator_values")
+
+
+def build(folder: Path, *flags: str) -> Path:
     """prepare_build, `dbt build` (as the DAG runs it), publish: the published warehouse."""
     prepare_build(folder / "data")
-    bench_warehouse.dbt_build(folder, bench_warehouse.DBT_PROJECT)
+    bench_warehouse.dbt_build(folder, bench_warehouse.DBT_PROJECT, *flags)
     return publish(folder / "data")
 
 
@@ -80,13 +85,23 @@ def builds(tmp_path_factory) -> dict[str, object]:
     unchanged = folder / "unchanged.duckdb"
     shutil.copy(published, unchanged)
 
-    # the same submissions built in full, into an empty warehouse
+    # nothing new but a setting the judgements read
+    published = build(folder, *MORE_COMPARATORS)
+    retuned = folder / "retuned.duckdb"
+    shutil.copy(published, retuned)
+
+    # the same submissions built in full, into an empty warehouse, with either setting
     published.unlink()
+    full_retuned = folder / "full-retuned.duckdb"
+    shutil.copy(build(folder, *MORE_COMPARATORS), full_retuned)
+    (folder / "data" / "warehouse" / "warehouse.duckdb").unlink()
     full = build(folder)
     return {
         "folder": folder,
         "incremental": incremental,
         "unchanged": unchanged,
+        "retuned": retuned,
+        "full_retuned": full_retuned,
         "full": full,
         "facts_before": facts_before,
     }
@@ -122,6 +137,39 @@ def test_the_nights_revised_figures_already_held(builds):
             ).fetchone()[0]
             == 0
         )
+
+
+def slices(path: Path) -> dict[str, tuple[int, int]]:
+    """What the models built by slice recorded: slices held, slices the build recomputed."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select 'marts.' || model_name, slices_held, slices_rebuilt "
+            "from intermediate.slice_contexts"
+        ).fetchall()
+    return {name: (held, rebuilt) for name, held, rebuilt in rows}
+
+
+def test_a_nightly_build_recomputes_only_the_slices_its_submissions_touch(builds):
+    # the last night's submissions restate some indicators' latest years: the judgements and
+    # disclosed values of those slices were recomputed, the others kept (and still equal a
+    # full build's, above)
+    recorded = slices(builds["incremental"])
+    assert set(recorded) == set(SLICED)
+    for name, (held, rebuilt) in recorded.items():
+        assert 0 < rebuilt < held, name
+    assert all(rebuilt == held for held, rebuilt in slices(builds["full"]).values())
+
+
+def test_a_changed_setting_reaches_every_slice_in_the_next_nightly_build(builds):
+    # quartile_minimum_comparators changed and nothing new arrived: every slice is recomputed,
+    # as a full build with that setting computes it
+    retuned, full = relations(builds["retuned"]), relations(builds["full_retuned"])
+    for name in SLICED:
+        assert retuned[name] == full[name], name
+    before = relations(builds["unchanged"])["marts.mart_indicator_assessment"]
+    assert retuned["marts.mart_indicator_assessment"] != before
+    assert all(rebuilt == held for held, rebuilt in slices(builds["retuned"]).values())
+    assert all(rebuilt == 0 for _, rebuilt in slices(builds["unchanged"]).values())
 
 
 def test_a_night_with_nothing_new_changes_nothing(builds):

@@ -52,6 +52,20 @@ def test_next_build_starts_from_a_copy_and_readers_keep_the_old_file(tmp_path) -
         assert value(con) == 2
 
 
+def test_a_full_build_starts_empty_and_keeps_the_published_warehouse(tmp_path, monkeypatch) -> None:
+    prepare_build(tmp_path)
+    build(tmp_path / "warehouse" / "warehouse.next.duckdb", 1)
+    published = publish(tmp_path)
+
+    assert not prepare_build(tmp_path, full=True).exists()
+    monkeypatch.setenv("UNDERSTOOD_FULL_BUILD", "1")  # make nightly FULL=1
+    assert not prepare_build(tmp_path).exists()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert value(con) == 1  # readers keep it until the full build is published
+    monkeypatch.setenv("UNDERSTOOD_FULL_BUILD", "")
+    assert prepare_build(tmp_path).exists()
+
+
 def test_publish_refuses_without_a_build_or_with_a_write_ahead_log(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="nothing has been built"):
         publish(tmp_path)

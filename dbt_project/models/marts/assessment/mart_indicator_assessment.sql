@@ -1,14 +1,33 @@
+{#-
+    Built by slice (macros/incremental/slices.sql): a nightly build recomputes the indicators
+    and periods its new submissions touch, with the periods after them, and keeps the rest.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_slices() }}",
+    post_hook="{{ record_slice_context() }}",
+) }}
+
 {#- the partnership's settings: dbt_project.yml vars, documented in _assessment__docs.md -#}
 {%- set tolerance = var('direction_of_travel_tolerance') -%}
 {%- set comparator_flag = 'is_in_' ~ var('quartile_comparator_group') -%}
 {%- set minimum_comparators = var('quartile_minimum_comparators') -%}
 
+{%- set facts = ref('fct_indicator_value') -%}
+{%- set every_slice = rebuilds_every_slice() -%}
+
 with
+
+{% if not every_slice -%}
+    {{ rebuilt_slices_ctes(facts, ref('dim_period')) }},
+{%- endif %}
 
 indicator_values as (
 
-    select * from {{ ref('fct_indicator_value') }}
-    where is_latest_revision
+    select * from {{ facts }}
+    where is_latest_revision{% if not every_slice %} and {{ in_slices('read_slices') }}{% endif %}
 
 ),
 
@@ -460,3 +479,6 @@ disclosed as (
 )
 
 select * from disclosed
+{%- if not every_slice %}
+    where {{ in_slices('rebuilt_slices') }}
+{%- endif %}

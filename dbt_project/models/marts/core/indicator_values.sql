@@ -1,9 +1,28 @@
+{#-
+    Built by slice (macros/incremental/slices.sql): a nightly build recomputes the indicators
+    and periods its new submissions touch and keeps the rest.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_slices() }}",
+    post_hook="{{ record_slice_context() }}",
+) }}
+
+{%- set facts = ref('fct_indicator_value') -%}
+{%- set every_slice = rebuilds_every_slice() -%}
+
 with
+
+{% if not every_slice -%}
+    {{ rebuilt_slices_ctes(facts, ref('dim_period')) }},
+{%- endif %}
 
 indicator_values as (
 
-    select * from {{ ref('fct_indicator_value') }}
-    where is_latest_revision
+    select * from {{ facts }}
+    where is_latest_revision{% if not every_slice %} and {{ in_slices('read_slices') }}{% endif %}
 
 ),
 
@@ -106,3 +125,6 @@ final as (
 )
 
 select * from final
+{%- if not every_slice %}
+    where {{ in_slices('rebuilt_slices') }}
+{%- endif %}
