@@ -18,24 +18,49 @@ SUPERSET_HOME                Superset's own state: metadata, logs, pid file
 The warehouse connection
 ------------------------
 Superset reads ``warehouse/warehouse.duckdb``, which the nightly run replaces with
-``os.replace``. DuckDB caches one database instance per path inside a process, so a
-connection held open across a publish would keep serving the old file. Superset opens a
-new SQLAlchemy engine with ``NullPool`` for every query (``Database.get_sqla_engine``
-defaults to ``nullpool=True``): each connection is closed when its query ends, and the
-next query opens the file that is published at that moment. ``_harden_duckdb`` below pins
-``NullPool`` and the read-only settings for every DuckDB connection, whatever the stored
-connection says, so editing the connection in the UI cannot undo them.
+``os.replace``. DuckDB caches one database instance per path inside a process: while any
+connection to the old file is open, a new connection to the same path gets the old file's
+database. Superset makes a new SQLAlchemy engine with ``NullPool`` for every query
+(``Database.get_sqla_engine`` defaults to ``nullpool=True``) and ``_harden_duckdb`` below
+pins ``NullPool`` and the read-only settings for every DuckDB connection, whatever the
+stored connection says, so editing the connection in the UI cannot undo them.
+
+Opening the 5 GB warehouse and closing it again cost 30-40 ms of every chart request, so
+the DuckDB connection of a query is not a new database but a cursor (DuckDB's own
+per-query connection) of the published file's database that the worker keeps open
+(``_WarehouseDatabases``). Before every query the file is looked at (``os.stat``): once a
+publish has replaced it, the old database is closed as soon as its running queries end
+and the next query opens the new file. Queries that start while old ones still run get a
+connection of their own and, exactly as with ``NullPool``, still see the old file. A
+database nobody queried for a minute is closed, which gives back its memory and the space
+of a replaced file. Each query's cursor is closed when the query ends, so temporary tables
+and session settings die with it; the database-wide settings cannot be changed
+(``lock_configuration``).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import os
+import sqlite3
+import threading
+import time
+import weakref
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+from duckdb_engine import ConnectionWrapper
+from duckdb_engine.config import get_core_config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UNDERSTOOD_DATA_DIR = Path(os.environ.get("UNDERSTOOD_DATA_DIR") or REPO_ROOT / "data")
@@ -65,6 +90,33 @@ DATA_DIR = str(SUPERSET_STATE_DIR)
 SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URI") or (
     f"sqlite:///{SUPERSET_STATE_DIR / 'superset.db'}?check_same_thread=false"
 )
+
+# The SQLite metadata database (the default; docker-compose uses PostgreSQL). Superset's
+# event logger writes six rows to its ``logs`` table for every chart data request, each in
+# a transaction of its own, and SQLAlchemy 1.4 opens a new SQLite connection for every
+# session (NullPool, which re-reads the schema each time). With SQLite's default rollback
+# journal every commit waits for several fsyncs: 70 ms of a ~200 ms chart request went
+# there. Write-ahead logging keeps the full durability (synchronous stays FULL: a commit
+# is on disk when it returns) with one fsync per commit, and a pool of connections (the
+# default of SQLAlchemy 2.0 for SQLite files) keeps them open between requests. WAL needs
+# the database on a local disk (SUPERSET_HOME is), and the -wal file beside superset.db
+# belongs to it: copy the database with ``sqlite3 superset.db ".backup ..."``.
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    if "check_same_thread=false" in SQLALCHEMY_DATABASE_URI:
+        # pooled connections move between gunicorn's threads
+        SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": QueuePool}
+
+    @event.listens_for(Engine, "connect")
+    def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        # persists in the file; if another process holds the file, a later connection
+        # switches it
+        with contextlib.suppress(sqlite3.OperationalError):
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
 
 # --- security -------------------------------------------------------------------------
 # Forms and the REST API's state-changing calls need a CSRF token (API clients fetch one
@@ -186,6 +238,129 @@ DUCKDB_ENFORCED_SETTINGS = {
 }
 
 
+# A database nobody has queried for this long is closed (see the module docstring).
+DUCKDB_IDLE_SECONDS = 60
+
+
+class _Cursor(ConnectionWrapper):
+    """duckdb_engine's connection wrapper around one query's DuckDB connection; tells the
+    pool when it is closed (or, should SQLAlchemy drop it unclosed, garbage-collected)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, release: Callable[[], None]):
+        super().__init__(connection)
+        self._release = weakref.finalize(self, release)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+
+class _Database:
+    """The open database of one published file: its root connection, the file it is
+    (device, inode, size, modification time), and the queries using it."""
+
+    def __init__(self, root: duckdb.DuckDBPyConnection, identity: tuple[int, ...]) -> None:
+        self.root = root
+        self.identity = identity
+        self.in_use = 0
+        self.last_used = time.monotonic()
+        self.replaced = False
+
+
+class _WarehouseDatabases:
+    """Per process: one open DuckDB database per (file, settings), handing every query a
+    cursor of it, and reopening the file once a publish has replaced it.
+
+    DuckDB gives a new connection to a path the database that is still open for that path,
+    so a new one is opened only when no connection to a replaced file is left: until then
+    queries get a connection of their own (what NullPool gave every query)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[Any, ...], _Database] = {}
+        self._on_replaced: Counter[tuple[Any, ...]] = Counter()  # connections to old files
+        self._closer: threading.Thread | None = None
+
+    def connect(self, path: str, settings: dict[str, str]) -> _Cursor:
+        key = (path, tuple(sorted(settings.items())))
+        try:
+            stat = os.stat(path)
+            identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            identity = None  # no file (yet): DuckDB says so
+        with self._lock:
+            database = self._open.get(key)
+            if database is not None and database.identity != identity:
+                self._retire(key, database)
+                database = None
+            if database is None:
+                if identity is None or self._on_replaced[key]:
+                    self._on_replaced[key] += 1
+                    try:
+                        connection = duckdb.connect(path, config=settings)
+                    except BaseException:
+                        self._on_replaced[key] -= 1
+                        raise
+                    return _Cursor(connection, functools.partial(self._release_own, key))
+                database = _Database(duckdb.connect(path, config=settings), identity)
+                self._open[key] = database
+                self._start_closer()
+            cursor = database.root.cursor()
+            database.in_use += 1
+            database.last_used = time.monotonic()
+            return _Cursor(cursor, functools.partial(self._release, key, database))
+
+    def _retire(self, key: tuple[Any, ...], database: _Database) -> None:
+        del self._open[key]
+        database.replaced = True
+        self._on_replaced[key] += database.in_use
+        if not database.in_use:
+            database.root.close()
+
+    def _release(self, key: tuple[Any, ...], database: _Database) -> None:
+        with self._lock:
+            database.in_use -= 1
+            database.last_used = time.monotonic()
+            if database.replaced:
+                self._on_replaced[key] -= 1
+                if not database.in_use:
+                    database.root.close()
+
+    def _release_own(self, key: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._on_replaced[key] -= 1
+
+    def close_all(self) -> None:
+        """Close every open database (at exit: DuckDB's objects then go before Python's)."""
+        with self._lock:
+            for database in self._open.values():
+                database.root.close()
+            self._open.clear()
+
+    def _start_closer(self) -> None:
+        if self._closer is None or not self._closer.is_alive():
+            self._closer = threading.Thread(
+                target=self._close_idle, name="duckdb-idle-closer", daemon=True
+            )
+            self._closer.start()
+
+    def _close_idle(self) -> None:
+        while True:
+            time.sleep(DUCKDB_IDLE_SECONDS / 4)
+            with self._lock:
+                for key, database in list(self._open.items()):
+                    idle = time.monotonic() - database.last_used
+                    if not database.in_use and idle > DUCKDB_IDLE_SECONDS:
+                        del self._open[key]
+                        database.root.close()
+
+
+_WAREHOUSE_DATABASES = _WarehouseDatabases()
+atexit.register(_WAREHOUSE_DATABASES.close_all)
+
+
 def _harden_duckdb(
     url: URL,
     params: dict[str, Any],
@@ -193,14 +368,25 @@ def _harden_duckdb(
     security_manager: Any,
     source: Any,
 ) -> tuple[URL, dict[str, Any]]:
-    """Force read-only, no file access and no pooling on every DuckDB connection."""
+    """Force read-only and no file access on every DuckDB connection; connections come from
+    ``_WAREHOUSE_DATABASES`` (SQLAlchemy's own pooling stays off: NullPool)."""
     if url.get_backend_name() != "duckdb":
         return url, params
     url = url.update_query_dict(DUCKDB_ENFORCED_SETTINGS)
-    config = params.setdefault("connect_args", {}).setdefault("config", {})
+    connect_args = params.setdefault("connect_args", {})
+    config = connect_args.setdefault("config", {})
     for key in DUCKDB_ENFORCED_SETTINGS:
         config.pop(key, None)
     params["poolclass"] = NullPool
+    settings = {**config, **url.query}  # the enforced settings last: they win
+    if (
+        url.database
+        and url.database != ":memory:"
+        and set(connect_args) == {"config"}  # else duckdb_engine's own connect does more
+        and all(isinstance(value, str) for value in settings.values())
+        and set(settings) <= get_core_config()  # else duckdb_engine SETs them after connecting
+    ):
+        params["creator"] = functools.partial(_WAREHOUSE_DATABASES.connect, url.database, settings)
     return url, params
 
 
