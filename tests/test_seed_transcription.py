@@ -277,3 +277,27 @@ def test_every_scorecard_has_an_objective():
         "Healthier Communities and Older People",
         "Economic Development and Sustainability",
     }
+
+
+THEMES = REPO_ROOT / "dbt_project" / "seeds" / "core_evidence_themes.csv"
+CABINET_REPORT = REPO_ROOT.parent / "shared" / "seeds" / "001_4bd5ebf97420a0dd.txt"
+
+
+def test_the_theme_labels_are_the_core_evidence_reports_own_and_cover_every_contract_theme():
+    from typing import get_args
+
+    from ingestion.contracts import Theme
+
+    with THEMES.open(newline="", encoding="utf-8") as handle:
+        themes = list(csv.DictReader(handle))
+    assert [row["theme"] for row in themes] == list(get_args(Theme))
+    if not CABINET_REPORT.exists():
+        pytest.skip(f"seed text not found at {CABINET_REPORT} (the shared folder is absent)")
+    # "... including population, deprivation, crime and disorder, economy employment &
+    # worklessness, housing, ...": each label in the report's order and words
+    listed = CABINET_REPORT.read_text(encoding="utf-8").lower()
+    listed = listed[listed.index("about sefton including") :].split(".")[0]
+    named = [row for row in themes if row["is_in_report"] == "true"]
+    positions = [listed.index(row["theme_label"].lower().replace(",", "")) for row in named]
+    assert positions == sorted(positions)
+    assert [row for row in themes if row["is_in_report"] != "true"] == [themes[-1]]

@@ -179,10 +179,11 @@
     {%- if recorded.columns[0].values()[0] == 0 -%}
         {{ return(true) }}
     {%- endif -%}
+    {#- the fingerprint of the model's last build -#}
     {%- set same = run_query(
-        "select count(*) from " ~ build_state_relation('slice_contexts')
+        "select count(*) from (select fingerprint from " ~ build_state_relation('slice_contexts')
         ~ " where model_name = " ~ dbt.string_literal(this.identifier)
-        ~ " and fingerprint = " ~ this_slice_fingerprint()
+        ~ " order by recorded_at desc limit 1) where fingerprint = " ~ this_slice_fingerprint()
     ) -%}
     {{ return(same.columns[0].values()[0] == 0) }}
 {% endmacro %}
@@ -207,21 +208,26 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- post-hook of a model built by slice: record the fingerprint of what its rows were decided
-    from, for the next nightly build to compare, and how many of the slices the table holds this
-    build recomputed -#}
-{% macro record_slice_context() %}
-    {%- set contexts = build_state_relation('slice_contexts') -%}
-    {%- set every_slice = rebuilds_every_slice() -%}
-    create table if not exists {{ contexts }} (
+{#- on-run-start: the log of what the models built by slice were built from, one row a model
+    and build (created here, before the models' threads start: two post-hooks creating it at
+    once would conflict) -#}
+{% macro create_slice_contexts() %}
+    create schema if not exists {{ build_state_relation('slice_contexts').schema }};
+    create table if not exists {{ build_state_relation('slice_contexts') }} (
         model_name {{ dbt.type_string() }},
         fingerprint {{ dbt.type_string() }},
         slices_held {{ dbt.type_int() }},
         slices_rebuilt {{ dbt.type_int() }},
         recorded_at timestamp
-    );
-    delete from {{ contexts }} where model_name = {{ dbt.string_literal(this.identifier) }};
-    insert into {{ contexts }}
+    )
+{% endmacro %}
+
+{#- post-hook of a model built by slice: log the fingerprint of what its rows were decided
+    from, for the next nightly build to compare, and how many of the slices the table holds this
+    build recomputed (appended: the models' post-hooks run at once) -#}
+{% macro record_slice_context() %}
+    {%- set every_slice = rebuilds_every_slice() -%}
+    insert into {{ build_state_relation('slice_contexts') }}
     with
 
     {% if not every_slice -%}

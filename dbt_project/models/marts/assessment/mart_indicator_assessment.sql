@@ -5,7 +5,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_rebuilt_slices() }}",
     post_hook="{{ record_slice_context() }}",
 ) }}
@@ -158,6 +158,7 @@ assembled as (
         indicators.indicator_title,
         indicators.polarity,
         assessed_keys.area_code,
+        areas.area_name,
         areas.area_type,
         assessed_keys.period_id,
         periods.period_type,
@@ -336,6 +337,7 @@ final as (
         cast(judged.indicator_code as {{ dbt.type_string() }}) as indicator_code,
         cast(judged.indicator_title as {{ dbt.type_string() }}) as indicator_title,
         cast(judged.area_code as {{ dbt.type_string() }}) as area_code,
+        cast(judged.area_name as {{ dbt.type_string() }}) as area_name,
         cast(judged.area_type as {{ dbt.type_string() }}) as area_type,
         cast(judged.period_id as {{ dbt.type_string() }}) as period_id,
         cast(judged.period_type as {{ dbt.type_string() }}) as period_type,
@@ -412,6 +414,7 @@ disclosed as (
         final.indicator_code,
         final.indicator_title,
         final.area_code,
+        final.area_name,
         final.area_type,
         final.period_id,
         final.period_type,

@@ -12,6 +12,12 @@ manifests as (
 
 ),
 
+themes as (
+
+    select * from {{ ref('core_evidence_themes') }}
+
+),
+
 deliveries as (
 
     -- what has actually arrived for each dataset, accepted files only
@@ -39,6 +45,7 @@ catalogued_or_delivered as (
         contracts.partner_name,
         contracts.title,
         contracts.theme,
+        themes.theme_label,
         contracts.geography_level,
         contracts.refresh_period,
         contracts.cadence,
@@ -58,6 +65,8 @@ catalogued_or_delivered as (
     from contracts
     full outer join deliveries
         on contracts.dataset_id = deliveries.dataset_id
+    left join themes
+        on contracts.theme = themes.theme
 
 ),
 
@@ -69,6 +78,7 @@ final as (
         cast(partner_name as {{ dbt.type_string() }}) as partner_name,
         cast(title as {{ dbt.type_string() }}) as dataset_title,
         cast(theme as {{ dbt.type_string() }}) as theme,
+        cast(theme_label as {{ dbt.type_string() }}) as theme_label,
         cast(geography_level as {{ dbt.type_string() }}) as geography_level,
         cast(refresh_period as {{ dbt.type_string() }}) as refresh_period,
         cast(cadence as {{ dbt.type_string() }}) as cadence,

@@ -5,7 +5,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_rebuilt_slices() }}",
     post_hook="{{ record_slice_context() }}",
 ) }}
