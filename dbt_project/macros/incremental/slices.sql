@@ -11,14 +11,9 @@
     dimension, a seed, a var, the model's SQL) it recomputes every slice.
 #}
 
-{#- The slices of `slices` (indicator_id, period_id) with the other periods of their financial
-    year (year, quarters and months), as a query -#}
-{% macro slices_with_their_year(slices, periods) -%}
-    select
-        {{ slices }}.indicator_id,
-        {{ slices }}.period_id
-    from {{ slices }}
-    union
+{#- The other periods of the financial year (year, quarters and months) of each slice of
+    `slices` (indicator_id, period_id), as a query -#}
+{% macro same_year_slices(slices, periods) -%}
     select
         {{ slices }}.indicator_id,
         same_year.period_id
@@ -32,15 +27,10 @@
         and same_year.period_type in ('financial_year', 'quarter', 'month')
 {%- endmacro %}
 
-{#- The slices of `slices` with the period after (`direction` 'next') or before ('previous') each
-    of them, as a query -#}
-{% macro slices_with_their_neighbour(slices, periods, direction) -%}
+{#- The period after (`direction` 'next') or before ('previous') each slice of `slices`, as a
+    query -#}
+{% macro neighbour_slices(slices, periods, direction) -%}
     {%- set here, there = ('earlier', 'later') if direction == 'next' else ('later', 'earlier') -%}
-    select
-        {{ slices }}.indicator_id,
-        {{ slices }}.period_id
-    from {{ slices }}
-    union
     select
         {{ slices }}.indicator_id,
         {{ there }}.period_id
@@ -70,26 +60,34 @@
 
     touched_years as (
 
-        {{ slices_with_their_year('touched_slices', periods) }}
+        select * from touched_slices
+        union
+        {{ same_year_slices('touched_slices', periods) }}
 
     ),
 
     rebuilt_slices as (
 
         -- and the periods after them, whose previous value they are
-        {{ slices_with_their_neighbour('touched_years', periods, 'next') }}
+        select * from touched_years
+        union
+        {{ neighbour_slices('touched_years', periods, 'next') }}
 
     ),
 
     rebuilt_with_previous as (
 
-        {{ slices_with_their_neighbour('rebuilt_slices', periods, 'previous') }}
+        select * from rebuilt_slices
+        union
+        {{ neighbour_slices('rebuilt_slices', periods, 'previous') }}
 
     ),
 
     read_slices as (
 
-        {{ slices_with_their_year('rebuilt_with_previous', periods) }}
+        select * from rebuilt_with_previous
+        union
+        {{ same_year_slices('rebuilt_with_previous', periods) }}
 
     )
 {%- endmacro %}
@@ -152,6 +150,17 @@
 {% macro this_slice_fingerprint() -%}
     {{ slice_context_fingerprint(slice_context(this.identifier)) }}
 {%- endmacro %}
+
+{#- The configuration of a model built by slice (call it at the top of the model) -#}
+{% macro built_by_slice() %}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_rebuilt_slices() }}",
+        post_hook="{{ record_slice_context() }}",
+    ) }}
+{% endmacro %}
 
 {#- The vars that judgements read, in a stable order -#}
 {% macro context_vars() -%}

@@ -2,13 +2,7 @@
     Built by slice (macros/incremental/slices.sql): a nightly build recomputes the indicators
     and periods its new submissions touch, with the periods after them, and keeps the rest.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuilt_slices() }}",
-    post_hook="{{ record_slice_context() }}",
-) }}
+{{ built_by_slice() }}
 
 {#- the partnership's settings: dbt_project.yml vars, documented in _assessment__docs.md -#}
 {%- set tolerance = var('direction_of_travel_tolerance') -%}

@@ -2,13 +2,7 @@
     Built by slice (macros/incremental/slices.sql): a nightly build recomputes the indicators
     and periods its new submissions touch and keeps the rest.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuilt_slices() }}",
-    post_hook="{{ record_slice_context() }}",
-) }}
+{{ built_by_slice() }}
 
 {%- set facts = ref('fct_indicator_value') -%}
 {%- set every_slice = rebuilds_every_slice() -%}
