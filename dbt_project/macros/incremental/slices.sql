@@ -233,7 +233,8 @@
 
 {#- post-hook of a model built by slice: log the fingerprint of what its rows were decided
     from, for the next nightly build to compare, and how many of the slices the table holds this
-    build recomputed (appended: the models' post-hooks run at once) -#}
+    build recomputed (appended: the models' post-hooks run at once); nothing when it recomputed
+    nothing -#}
 {% macro record_slice_context() %}
     {%- set every_slice = rebuilds_every_slice() -%}
     insert into {{ build_state_relation('slice_contexts') }}
@@ -250,17 +251,27 @@
             period_id
         from {{ this }}
 
+    ),
+
+    logged as (
+
+        select
+            {{ dbt.string_literal(this.identifier) }} as model_name,
+            {{ this_slice_fingerprint() }} as fingerprint,
+            (select count(*) from held) as slices_held,
+            (
+                select count(*) from held
+                {%- if not every_slice %}
+                    where {{ in_slices('rebuilt_slices') }}
+                {%- endif %}
+            ) as slices_rebuilt,
+            current_timestamp as recorded_at
+
     )
 
-    select
-        {{ dbt.string_literal(this.identifier) }},
-        {{ this_slice_fingerprint() }},
-        (select count(*) from held),
-        (
-            select count(*) from held
-            {%- if not every_slice %}
-                where {{ in_slices('rebuilt_slices') }}
-            {%- endif %}
-        ),
-        current_timestamp
+    select * from logged
+    {%- if not every_slice %}
+        -- a build that recomputed nothing leaves the warehouse as it was, this log included
+        where slices_rebuilt > 0
+    {%- endif %}
 {% endmacro %}
