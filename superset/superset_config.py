@@ -45,6 +45,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -380,7 +381,10 @@ def _harden_duckdb(
     params["poolclass"] = NullPool
     settings = {**config, **url.query}  # the enforced settings last: they win
     if (
-        url.database
+        # the web server's workers only: a command (bootstrap.py init) opens the file once and
+        # exits, and a database still open at exit makes DuckDB's bindings report leaks
+        "gunicorn" in sys.modules
+        and url.database
         and url.database != ":memory:"
         and set(connect_args) == {"config"}  # else duckdb_engine's own connect does more
         and all(isinstance(value, str) for value in settings.values())
