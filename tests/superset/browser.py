@@ -99,6 +99,22 @@ def selected(page: Any, filter_id: str) -> str:
     return (item.get_attribute("title") or item.inner_text()).strip()
 
 
+def options(page: Any, filter_id: str, count: int) -> list[str]:
+    """The values a native filter's drop-down offers, once it offers ``count`` of them (a
+    cascading filter reloads its values when its parent changes; the list is read only when
+    it has settled on that many, so ``count`` must be small enough to show without scrolling)."""
+    page.locator(f'[data-test="{filter_id}"] .ant-select-selector').click()
+    offered = page.locator(".ant-select-dropdown:visible .ant-select-item-option")
+    try:
+        expect(offered).to_have_count(count, timeout=30_000)
+        return [
+            (option.get_attribute("title") or option.inner_text()).strip()
+            for option in offered.all()
+        ]
+    finally:
+        page.keyboard.press("Escape")
+
+
 def wait_for_count(page: Any, selector: str, count: int) -> None:
     """Wait until exactly ``count`` elements match a CSS selector."""
     page.wait_for_function(

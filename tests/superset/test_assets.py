@@ -35,7 +35,7 @@ DASHBOARD_FILTER_COLUMNS = {
     "data-sharing-and-quality": {"partner_name", "dataset_title", "outcome_label"},
     "partnership-register": {"significance_label", "department_label"},
     "action-plans": {"plan_label", "department", "status_label", "rag"},
-    "indicator-explorer": {"indicator", "period_kind", "period_label", "area_name"},
+    "indicator-explorer": {"theme", "indicator", "period_kind", "period_label", "area_name"},
     "area-profile": {"edition", "theme", "indicator", "area_name"},
 }
 # The dashboards on the council's Q4 2009/10 report; the others name their own source.

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from browser import (
     choose,
+    options,
     selected,
     table_column,
     wait_for_count,
@@ -44,10 +45,12 @@ DASHBOARD_FILES = {
 # slug -> the dataset columns its native filters target (theme, area and period where they
 # apply: the assessment mart has no theme; an edition is the area profile's period)
 FILTER_COLUMNS = {
-    "indicator-explorer": {"indicator", "period_kind", "period_label", "area_name"},
+    "indicator-explorer": {"theme", "indicator", "period_kind", "period_label", "area_name"},
     "area-profile": {"edition", "theme", "indicator", "area_name"},
 }
 SEFTON = "E08000014"
+# A theme with a few indicators, none of them the one the explorer opens on.
+THEME = "Health & wellbeing"
 MERSEYSIDE = ("E08000011", "E08000012", "E08000013", "E08000014", "E08000015")
 PERIODS = "Sefton period by period, with confidence limits"
 MERSEYSIDE_CHART = "Merseyside's authorities side by side"
@@ -157,6 +160,23 @@ def test_indicator_explorer(superset_server: Any, browser: Any, role: str) -> No
         wait_for_rows(page, PERIODS, 1)
         assert table_column(page, PERIODS, "period_label") == [period]
         screenshot(page, f"indicator-explorer-{role}-filtered", full_page=False)
+
+        # The Theme filter: the Indicator filter then offers that theme's indicators, beside
+        # the one still chosen.
+        themed = [
+            name
+            for (name,) in query(
+                superset_server,
+                "select distinct indicator_code || ' ' || indicator_title "
+                "from marts.mart_indicator_assessment where {visible} and theme = ? order by 1",
+                role,
+                THEME,
+            )
+        ]
+        assert 0 < len(themed) < 8 and indicator not in themed, themed
+        choose(page, "NATIVE_FILTER-theme", THEME)
+        offered = options(page, "NATIVE_FILTER-indicator", len(themed) + 1)
+        assert sorted(offered) == sorted([*themed, indicator])
     finally:
         page.close()
 

@@ -177,7 +177,8 @@ assembled as (
         end as share_at_or_above,
         coalesce(outturns.submission_id, targets.submission_id) as submission_id,
         coalesce(outturns.partner_id, targets.partner_id) as partner_id,
-        coalesce(outturns.marking, targets.marking) as marking
+        coalesce(outturns.marking, targets.marking) as marking,
+        coalesce(sources.theme_label, sources.theme) as theme
     from assessed_keys
     inner join indicators
         on assessed_keys.indicator_id = indicators.indicator_id
@@ -221,6 +222,8 @@ assembled as (
             assessed_keys.indicator_id = comparator_values.indicator_id
             and assessed_keys.area_code = comparator_values.area_code
             and assessed_keys.period_id = comparator_values.period_id
+    left join sources
+        on coalesce(outturns.dataset_id, targets.dataset_id) = sources.dataset_id
 
 ),
 
@@ -330,6 +333,7 @@ final as (
         cast(judged.indicator_id as {{ dbt.type_string() }}) as indicator_id,
         cast(judged.indicator_code as {{ dbt.type_string() }}) as indicator_code,
         cast(judged.indicator_title as {{ dbt.type_string() }}) as indicator_title,
+        cast(judged.theme as {{ dbt.type_string() }}) as theme,
         cast(judged.area_code as {{ dbt.type_string() }}) as area_code,
         cast(judged.area_name as {{ dbt.type_string() }}) as area_name,
         cast(judged.area_type as {{ dbt.type_string() }}) as area_type,
@@ -407,6 +411,7 @@ disclosed as (
         final.indicator_id,
         final.indicator_code,
         final.indicator_title,
+        final.theme,
         final.area_code,
         final.area_name,
         final.area_type,
@@ -479,3 +484,4 @@ select * from disclosed
 {%- if not every_slice %}
     where {{ in_slices('rebuilt_slices') }}
 {%- endif %}
+{{ slice_order() }}

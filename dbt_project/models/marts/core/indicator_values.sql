@@ -122,3 +122,4 @@ select * from final
 {%- if not every_slice %}
     where {{ in_slices('rebuilt_slices') }}
 {%- endif %}
+{{ slice_order() }}
