@@ -467,6 +467,7 @@ ASSESSMENT_TESTS = (
 )
 PROFILE_TESTS = ("area_profile_ranks_and_compares_by_polarity",)
 PERIOD_TESTS = ("a_hidden_month_hides_the_rest_of_its_year",)
+WINDOW_TESTS = ("a_hidden_year_hides_the_rolling_periods_over_it",)
 
 
 @pytest.fixture(scope="module")
@@ -523,7 +524,7 @@ def broken(path: Path, rule: str, broken_rule: str, count: int = 1):
 
 
 def test_the_rule_tests_pass_with_the_rules_intact(project_copy) -> None:
-    names = SUPPRESSION_TESTS + PERIOD_TESTS + ASSESSMENT_TESTS + PROFILE_TESTS
+    names = SUPPRESSION_TESTS + PERIOD_TESTS + WINDOW_TESTS + ASSESSMENT_TESTS + PROFILE_TESTS
     assert unit_test_results(project_copy, names) == dict.fromkeys(names, "pass")
 
 
@@ -548,11 +549,20 @@ def test_the_rule_tests_pass_with_the_rules_intact(project_copy) -> None:
         ),
         pytest.param(
             "macros/disclosure/small_number_suppression.sql",
-            "then 'secondary_period'",
-            "and false then 'secondary_period'",
+            "and decided_periods.period_type in ('quarter', 'month')\n"
+            "                        then 'secondary_period'",
+            "and false\n                        then 'secondary_period'",
             1,
             PERIOD_TESTS,
             id="no-period-suppression",
+        ),
+        pytest.param(
+            "macros/disclosure/small_number_suppression.sql",
+            "when hidden_windows.area_code is not null then 'secondary_period'",
+            "when false then 'secondary_period'",
+            1,
+            WINDOW_TESTS,
+            id="no-rolling-window-suppression",
         ),
         pytest.param(
             "macros/assessment/direction_of_travel.sql",

@@ -229,10 +229,31 @@
 
         ),
 
+        hidden_windows as (
+
+            -- the rolling three-year periods of an area whose window holds such a year: the
+            -- pooled value less the other two years would recover the hidden one
+            select distinct
+                {% for column in others -%}
+                    hidden_years.{{ column }},
+                {% endfor -%}
+                hidden_years.area_code,
+                window_periods.period_id
+            from hidden_years
+            inner join {{ periods }} as window_periods
+                on
+                    window_periods.period_type = 'rolling_three_year'
+                    and hidden_years.financial_year_start
+                    between window_periods.financial_year_start - 2
+                    and window_periods.financial_year_start
+
+        ),
+
         blocked as (
 
             -- a year is the sum of its quarters and months: one of them hidden could be
-            -- recovered as the year minus the others, so all of them are hidden with it
+            -- recovered as the year minus the others, so all of them are hidden with it; and a
+            -- rolling three-year value over a year with a hidden period is hidden too
             select
                 {% for column in partition_by -%}
                     decided_periods.{{ column }},
@@ -245,6 +266,7 @@
                         hidden_years.area_code is not null
                         and decided_periods.period_type in ('quarter', 'month')
                         then 'secondary_period'
+                    when hidden_windows.area_code is not null then 'secondary_period'
                 end as suppression_reason
             from decided_periods
             left join hidden_years
@@ -255,6 +277,14 @@
                     {% endfor -%}
                     decided_periods.area_code = hidden_years.area_code
                     and decided_periods.financial_year_start = hidden_years.financial_year_start
+            left join hidden_windows
+                on
+                    {% for column in others -%}
+                        decided_periods.{{ column }} = hidden_windows.{{ column }}
+                        and
+                    {% endfor -%}
+                    decided_periods.area_code = hidden_windows.area_code
+                    and decided_periods.period_id = hidden_windows.period_id
 
         ),
     {%- else -%}

@@ -4,8 +4,9 @@
     The marts that judge or disclose the latest values (mart_indicator_assessment,
     indicator_values) decide each row from the other rows of its slice (comparators, benchmarks,
     small-number suppression), from the slices of the same financial year (a year's quarters and
-    months are suppressed together) and from the slice of the period before (previous value,
-    direction of travel). A nightly build recomputes only the slices the new submissions touch,
+    months are suppressed together), from the years a rolling three-year period pools (it is
+    suppressed with them) and from the slice of the period before (previous value, direction of
+    travel). A nightly build recomputes only the slices the new submissions touch,
     with the slices those rows are decided from and the slices decided from them, and keeps the
     rest of the table as it is. When anything else the rows are decided from has changed (a
     dimension, a seed, a var, the model's SQL) it recomputes every slice.
@@ -25,6 +26,27 @@
     where
         slice_periods.period_type in ('financial_year', 'quarter', 'month')
         and same_year.period_type in ('financial_year', 'quarter', 'month')
+{%- endmacro %}
+
+{#- The rolling three-year periods whose window holds the financial year of each slice of
+    `slices` (`direction` 'windows'), or the years, quarters and months of the window of each
+    rolling three-year slice (`direction` 'years'), as a query: a pooled value is suppressed
+    with a hidden period of its years -#}
+{% macro window_slices(slices, periods, direction) -%}
+    {%- set here, there = ('years', 'windows') if direction == 'windows' else ('windows', 'years') -%}
+    select
+        {{ slices }}.indicator_id,
+        {{ there }}.period_id
+    from {{ slices }}
+    inner join {{ periods }} as {{ here }}
+        on {{ slices }}.period_id = {{ here }}.period_id
+    inner join {{ periods }} as {{ there }}
+        on
+            years.financial_year_start
+            between windows.financial_year_start - 2 and windows.financial_year_start
+    where
+        windows.period_type = 'rolling_three_year'
+        and years.period_type in ('financial_year', 'quarter', 'month')
 {%- endmacro %}
 
 {#- The period after (`direction` 'next') or before ('previous') each slice of `slices`, as a
@@ -66,12 +88,21 @@
 
     ),
 
+    touched_windows as (
+
+        -- and the rolling three-year periods over those years
+        select * from touched_years
+        union
+        {{ window_slices('touched_years', periods, 'windows') }}
+
+    ),
+
     rebuilt_slices as (
 
         -- and the periods after them, whose previous value they are
-        select * from touched_years
+        select * from touched_windows
         union
-        {{ neighbour_slices('touched_years', periods, 'next') }}
+        {{ neighbour_slices('touched_windows', periods, 'next') }}
 
     ),
 
@@ -88,6 +119,8 @@
         select * from rebuilt_with_previous
         union
         {{ same_year_slices('rebuilt_with_previous', periods) }}
+        union
+        {{ window_slices('rebuilt_with_previous', periods, 'years') }}
 
     )
 {%- endmacro %}

@@ -1,6 +1,7 @@
 {#-
     Built by slice (macros/incremental/slices.sql): a nightly build recomputes the indicators
-    and periods its new submissions touch, with the periods after them, and keeps the rest.
+    and periods its new submissions touch, with the rest of their years, the rolling three-year
+    periods over those years and the periods after them, and keeps the rest.
 -#}
 {{ built_by_slice() }}
 
