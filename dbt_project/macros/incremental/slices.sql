@@ -12,20 +12,27 @@
     dimension, a seed, a var, the model's SQL) it recomputes every slice.
 #}
 
-{#- The other periods of the financial year (year, quarters and months) of each slice of
-    `slices` (indicator_id, period_id), as a query -#}
-{% macro same_year_slices(slices, periods) -%}
+{#- The slices related to each slice of `slices` (indicator_id, period_id), as a query: the same
+    indicator in every period aliased `there` that `condition` relates to the slice's own period,
+    aliased `here` (both rows of `periods`) -#}
+{% macro related_slices(slices, periods, here, there, condition) -%}
     select
         {{ slices }}.indicator_id,
-        same_year.period_id
+        {{ there }}.period_id
     from {{ slices }}
-    inner join {{ periods }} as slice_periods
-        on {{ slices }}.period_id = slice_periods.period_id
-    inner join {{ periods }} as same_year
-        on slice_periods.financial_year_start = same_year.financial_year_start
-    where
-        slice_periods.period_type in ('financial_year', 'quarter', 'month')
-        and same_year.period_type in ('financial_year', 'quarter', 'month')
+    inner join {{ periods }} as {{ here }}
+        on {{ slices }}.period_id = {{ here }}.period_id
+    inner join {{ periods }} as {{ there }}
+        on {{ condition | trim }}
+{%- endmacro %}
+
+{#- The other periods of the financial year (year, quarters and months) of each slice of
+    `slices`, as a query -#}
+{% macro same_year_slices(slices, periods) -%}
+    {{ related_slices(slices, periods, 'slice_periods', 'same_year', "
+            slice_periods.financial_year_start = same_year.financial_year_start
+            and slice_periods.period_type in ('financial_year', 'quarter', 'month')
+            and same_year.period_type in ('financial_year', 'quarter', 'month')") }}
 {%- endmacro %}
 
 {#- The rolling three-year periods whose window holds the financial year of each slice of
@@ -34,35 +41,20 @@
     with a hidden period of its years -#}
 {% macro window_slices(slices, periods, direction) -%}
     {%- set here, there = ('years', 'windows') if direction == 'windows' else ('windows', 'years') -%}
-    select
-        {{ slices }}.indicator_id,
-        {{ there }}.period_id
-    from {{ slices }}
-    inner join {{ periods }} as {{ here }}
-        on {{ slices }}.period_id = {{ here }}.period_id
-    inner join {{ periods }} as {{ there }}
-        on
-            years.financial_year_start
-            between windows.financial_year_start - 2 and windows.financial_year_start
-    where
-        windows.period_type = 'rolling_three_year'
-        and years.period_type in ('financial_year', 'quarter', 'month')
+    {{ related_slices(slices, periods, here, there, "
+            windows.period_type = 'rolling_three_year'
+            and years.period_type in ('financial_year', 'quarter', 'month')
+            and years.financial_year_start
+            between windows.financial_year_start - 2 and windows.financial_year_start") }}
 {%- endmacro %}
 
 {#- The period after (`direction` 'next') or before ('previous') each slice of `slices`, as a
     query -#}
 {% macro neighbour_slices(slices, periods, direction) -%}
     {%- set here, there = ('earlier', 'later') if direction == 'next' else ('later', 'earlier') -%}
-    select
-        {{ slices }}.indicator_id,
-        {{ there }}.period_id
-    from {{ slices }}
-    inner join {{ periods }} as {{ here }}
-        on {{ slices }}.period_id = {{ here }}.period_id
-    inner join {{ periods }} as {{ there }}
-        on
+    {{ related_slices(slices, periods, here, there, "
             earlier.period_type = later.period_type
-            and earlier.end_date = {{ dbt.dateadd('day', -1, 'later.start_date') }}
+            and earlier.end_date = " ~ dbt.dateadd('day', -1, 'later.start_date')) }}
 {%- endmacro %}
 
 {#- The CTEs `touched_slices`, `rebuilt_slices` (the slices a nightly build recomputes) and
